@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace EdgeHub.Onnx.Tests;
+
+/// <summary>
+/// Points EDGEHUB_ORT_LIBRARY at the repository's cached ORT when the test run did not set it (./edgehub test does),
+/// before anything touches <see cref="OrtRuntime.Shared"/>; and runs the Debian python3-onnx checker.
+/// </summary>
+internal static class OrtTestEnvironment
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    public static string LibraryPath =>
+        Environment.GetEnvironmentVariable("EDGEHUB_ORT_LIBRARY") is { Length: > 0 } set
+            ? set
+            : Path.Combine(RepoRoot, ".cache", "ort", "1.30.0", "libonnxruntime.so.1");
+
+#pragma warning disable CA2255 // A module initializer is the one place guaranteed to run before any test touches OrtRuntime.Shared.
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Initialize()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("EDGEHUB_ORT_LIBRARY")))
+        {
+            var cached = Path.Combine(RepoRoot, ".cache", "ort", "1.30.0", "libonnxruntime.so.1");
+            if (!File.Exists(cached))
+            {
+                throw new InvalidOperationException($"ONNX Runtime not found at {cached}: run ./tools/setup-ort.sh or set EDGEHUB_ORT_LIBRARY");
+            }
+            Environment.SetEnvironmentVariable("EDGEHUB_ORT_LIBRARY", cached);
+        }
+    }
+
+    /// <summary>Runs onnx.checker.check_model(full_check=True) with Debian's python3-onnx; returns (exit code, stderr).</summary>
+    public static (int ExitCode, string Output) CheckWithPython(string modelPath)
+    {
+        const string python = "/usr/bin/python3";
+        if (!File.Exists(python))
+        {
+            throw new InvalidOperationException("/usr/bin/python3 is missing; install python3-onnx (./edgehub test installs it)");
+        }
+        var start = new ProcessStartInfo(python)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("import sys, onnx; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print('ok', m.ir_version, m.opset_import[0].version)");
+        start.ArgumentList.Add(modelPath);
+        // The pyenv python on PATH lacks onnx; make sure Debian's site-packages are what Python sees.
+        start.Environment.Remove("PYTHONPATH");
+        start.Environment.Remove("PYTHONHOME");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start python3");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("onnx.checker did not finish within 60 s");
+        }
+        return (process.ExitCode, stdout.Result + stderr);
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "EdgeHub.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"EdgeHub.sln not found above {AppContext.BaseDirectory}");
+    }
+}
