@@ -1,0 +1,63 @@
+namespace EdgeHub.Parquet;
+
+/// <summary>Page compression codecs this library writes and reads.</summary>
+public enum ParquetCompression
+{
+    /// <summary>UNCOMPRESSED.</summary>
+    None,
+    /// <summary>SNAPPY (raw Snappy blocks, no framing).</summary>
+    Snappy,
+    /// <summary>GZIP (RFC 1952), written at the fastest level.</summary>
+    Gzip,
+    /// <summary>BROTLI (RFC 7932).</summary>
+    Brotli,
+}
+
+/// <summary>Options for <see cref="ParquetWriter"/>.</summary>
+public sealed class ParquetWriterOptions
+{
+    /// <summary>Page codec; Snappy by default.</summary>
+    public ParquetCompression Compression { get; set; } = ParquetCompression.Snappy;
+
+    /// <summary>Rows per row group (the last one may be smaller).</summary>
+    public int RowGroupSize { get; set; } = 1_000_000;
+
+    /// <summary>Target uncompressed size of one data page in bytes.</summary>
+    public int PageSize { get; set; } = 1 << 20;
+
+    /// <summary>Largest dictionary (PLAIN bytes) a string column may build per row group before falling back to PLAIN pages.</summary>
+    public int DictionaryPageSizeLimit { get; set; } = 1 << 20;
+
+    /// <summary>Dictionary-encode string columns (with fallback to PLAIN); true by default.</summary>
+    public bool UseDictionary { get; set; } = true;
+
+    /// <summary>Brotli quality (0–11) used when <see cref="Compression"/> is Brotli.</summary>
+    public int BrotliQuality { get; set; } = 1;
+
+    /// <summary>Key/value metadata written into the footer.</summary>
+    public IDictionary<string, string> Metadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>created_by written into the footer.</summary>
+    public string CreatedBy { get; set; } = "EdgeHub.Parquet version 1.0.0 (build edgehub)";
+
+    internal void Validate()
+    {
+        if (RowGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(RowGroupSize), RowGroupSize, "row group size must be at least 1 row");
+        if (PageSize < 1024) throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, "page size must be at least 1024 bytes");
+        if (!Enum.IsDefined(Compression)) throw new ArgumentOutOfRangeException(nameof(Compression), Compression, "unknown codec");
+        if (BrotliQuality is < 0 or > 11) throw new ArgumentOutOfRangeException(nameof(BrotliQuality), BrotliQuality, "Brotli quality is 0..11");
+    }
+}
+
+/// <summary>Thrown for a corrupt, truncated, hostile or unsupported Parquet file; the message says what was wrong.</summary>
+public class ParquetFormatException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ParquetFormatException() { }
+
+    /// <summary>Creates the exception with a specific message.</summary>
+    public ParquetFormatException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with a specific message and the underlying failure.</summary>
+    public ParquetFormatException(string message, Exception inner) : base(message, inner) { }
+}
