@@ -1,0 +1,252 @@
+namespace EdgeHub.Signals;
+
+public sealed partial class QrsDetector
+{
+    private const double HighPassHz = 5;
+    private const double LowPassHz = 15;
+    private const double DecisionWaitSeconds = 0.180;
+    private const double LearningSeconds = 2.0;
+    private const double ThresholdFraction = 0.3125; // Hamilton & Tompkins 1986: best over the MIT-BIH database with medians
+    private const double SearchBackRr = 1.5;
+    private const double SearchBackFactor = 0.5;
+    private const int History = 8;
+    internal static bool Dbg = Environment.GetEnvironmentVariable("QRSDBG") == "1";
+    private const double LostSeconds = 3.0;
+
+    private readonly int _filterDelay, _derivSpan, _mwiLength, _decisionWait, _refractory, _tWaveWindow, _peakTimeout, _learning;
+    private readonly int _ringLength, _ringMask;
+    private readonly float[] _bp, _slope, _raw, _mwiRing;
+    private readonly double[] _qrsPeaks = new double[History], _noisePeaks = new double[History], _rr = new double[History];
+    private readonly double[] _sortScratch = new double[History];
+    private Biquad _hp, _lp1, _lp2;
+    private long _n;
+    private float _lastRaw;
+    private int _mwiIndex;
+    private double _mwiSum;
+
+    // Peak finder state on the integrated signal.
+    private double _peakMax;
+    private long _peakAt;
+    private bool _rising;
+
+    // Candidate waiting for its decision; the last decided peak (any class) for the "larger neighbour within 200 ms" rule.
+    private bool _hasCandidate;
+    private double _candHeight;
+    private long _candAt;
+    private double _lastPeakHeight;
+    private long _lastPeakAt;
+
+    private int _qrsIndex, _noiseIndex, _rrIndex, _rrCount;
+    private long _lastQrsAt, _lastBeatIndex;
+    private double _lastQrsSlope, _learnMax;
+    private bool _learned;
+
+    /// <summary>Forgets all signal history (as after construction); sample counting restarts at 0.</summary>
+    public void Reset()
+    {
+        _hp.Clear();
+        _lp1.Clear();
+        _lp2.Clear();
+        Array.Clear(_bp);
+        Array.Clear(_slope);
+        Array.Clear(_raw);
+        Array.Clear(_mwiRing);
+        Array.Clear(_qrsPeaks);
+        Array.Clear(_noisePeaks);
+        Array.Clear(_rr);
+        _n = 0;
+        _lastRaw = 0;
+        _mwiIndex = 0;
+        _mwiSum = 0;
+        _peakMax = 0;
+        _peakAt = 0;
+        _rising = false;
+        _hasCandidate = false;
+        _lastPeakHeight = 0;
+        _lastPeakAt = long.MinValue / 2;
+        _qrsIndex = _noiseIndex = _rrIndex = _rrCount = 0;
+        _lastQrsAt = long.MinValue / 2;
+        _lastBeatIndex = -1;
+        _lastQrsSlope = 0;
+        _learnMax = 0;
+        _learned = false;
+    }
+
+    /// <summary>Peak picking on the integrated signal: a maximum is confirmed once the signal falls to half of it or 95 ms pass.</summary>
+    private void FindPeak(long n, double mwi)
+    {
+        if (mwi > _peakMax)
+        {
+            _peakMax = mwi;
+            _peakAt = n;
+            _rising = true;
+            return;
+        }
+
+        if (!_rising)
+        {
+            // Falling or flat: follow the signal down so the next rise starts a new peak however small it is.
+            _peakMax = mwi;
+            _peakAt = n;
+            return;
+        }
+
+        if (mwi >= _peakMax * 0.5 && n - _peakAt < _peakTimeout)
+        {
+            return;
+        }
+
+        OnPeak(_peakMax, _peakAt);
+        _peakMax = mwi;
+        _peakAt = n;
+        _rising = false;
+    }
+
+    private void OnPeak(double height, long at)
+    {
+        if (!_learned)
+        {
+            _learnMax = Math.Max(_learnMax, height);
+            return;
+        }
+
+        if (_hasCandidate)
+        {
+            // Of two peaks less than 200 ms apart only the larger can be a QRS complex.
+            if (at - _candAt < _refractory)
+            {
+                if (height > _candHeight)
+                {
+                    _candHeight = height;
+                    _candAt = at;
+                }
+
+                return;
+            }
+
+            Classify(); // cannot happen with a wait below 200 ms, kept for safety
+        }
+
+        if (at - _lastPeakAt < _refractory && height <= _lastPeakHeight)
+        {
+            return; // a smaller peak just after a larger one: the tail of the same wave
+        }
+
+        _hasCandidate = true;
+        _candHeight = height;
+        _candAt = at;
+    }
+
+    private bool Decide(long n, out Beat beat)
+    {
+        beat = default;
+        if (!_learned)
+        {
+            if (n + 1 >= _learning)
+            {
+                // Seed the QRS peak history with the largest peak seen while learning; the noise history starts at zero.
+                Array.Fill(_qrsPeaks, _learnMax);
+                _learned = _learnMax > 0;
+                _learnMax = 0;
+            }
+
+            return false;
+        }
+
+        if (!_hasCandidate || n - _candAt < _decisionWait)
+        {
+            return false;
+        }
+
+        return Classify() && MakeBeat(n, out beat);
+    }
+
+    /// <summary>Classifies the pending candidate as QRS (true) or noise, updating the histories.</summary>
+    private bool Classify()
+    {
+        _hasCandidate = false;
+        var at = _candAt;
+        var height = _candHeight;
+        _lastPeakAt = at;
+        _lastPeakHeight = height;
+
+        var qrsLevel = Median(_qrsPeaks);
+        var noiseLevel = Median(_noisePeaks);
+        var threshold = noiseLevel + ThresholdFraction * (qrsLevel - noiseLevel);
+        var sinceQrs = at - _lastQrsAt;
+        var slope = MaxSlope(at - _mwiLength, at);
+        bool isQrs;
+        if (sinceQrs < _refractory)
+        {
+            isQrs = false;
+        }
+        else if (height > threshold)
+        {
+            isQrs = !(sinceQrs < _tWaveWindow && slope < 0.5 * _lastQrsSlope);
+        }
+        else
+        {
+            // Causal search-back: once 1.5 mean RR intervals (or 1.5 s with no RR history yet) have passed without a beat,
+            // a peak above half the threshold is accepted.
+            var expected = _rrCount > 0 ? SearchBackRr * RrMean() : 1.5 * SampleRate;
+            isQrs = sinceQrs > expected && sinceQrs > _tWaveWindow && height > SearchBackFactor * threshold;
+        }
+
+        if (Dbg) Console.Error.WriteLine($"t={at/(double)SampleRate:F3} h={height:G4} thr={threshold:G4} q={qrsLevel:G4} nz={noiseLevel:G4} since={sinceQrs} slope={slope:G3}/{_lastQrsSlope:G3} qrs={isQrs}");
+        if (!isQrs)
+        {
+            if (sinceQrs > LostSeconds * SampleRate)
+            {
+                // Nothing detected for seconds: the QRS history is stale (amplitude dropped, or it was seeded by an artefact).
+                for (var i = 0; i < History; i++)
+                {
+                    _qrsPeaks[i] *= 0.5;
+                }
+            }
+
+            _noisePeaks[_noiseIndex] = height;
+            _noiseIndex = (_noiseIndex + 1) % History;
+            return false;
+        }
+
+        _qrsPeaks[_qrsIndex] = height;
+        _qrsIndex = (_qrsIndex + 1) % History;
+        _lastQrsSlope = slope;
+        _lastQrsAt = at;
+        return true;
+    }
+
+    private double Median(double[] values)
+    {
+        values.CopyTo(_sortScratch, 0);
+        Array.Sort(_sortScratch);
+        return (_sortScratch[History / 2 - 1] + _sortScratch[History / 2]) / 2;
+    }
+
+    private double RrMean()
+    {
+        if (_rrCount == 0)
+        {
+            return 0;
+        }
+
+        double s = 0;
+        for (var i = 0; i < _rrCount; i++)
+        {
+            s += _rr[i];
+        }
+
+        return s / _rrCount;
+    }
+
+    private double MaxSlope(long from, long to)
+    {
+        double max = 0;
+        for (var i = Math.Max(from, _n - _ringLength + 1); i <= to; i++)
+        {
+            max = Math.Max(max, _slope[(int)(i & _ringMask)]);
+        }
+
+        return max;
+    }
+}
