@@ -8,6 +8,9 @@ namespace EdgeHub.Onnx.Native;
 /// </summary>
 internal static class OrtLibraryResolver
 {
+    /// <summary>Tries to load a library by bare name from the system search path.</summary>
+    public delegate bool SystemLoader(string name, out nint handle);
+
     public const string EnvironmentVariable = "EDGEHUB_ORT_LIBRARY";
 
     private const string Advice =
@@ -23,8 +26,11 @@ internal static class OrtLibraryResolver
     /// <param name="environmentValue">The value of EDGEHUB_ORT_LIBRARY (null or empty when unset).</param>
     /// <param name="applicationDirectory">The folder holding the application's assemblies.</param>
     /// <param name="loadedFrom">Where the library was found (a path, or the bare name the system loader resolved).</param>
-    public static nint Load(string? environmentValue, string applicationDirectory, out string loadedFrom)
+    /// <param name="systemLoader">Loads a bare library name from the system path; <see cref="NativeLibrary.TryLoad(string, out nint)"/> by default
+    /// (replaceable because a process that already loaded ORT always finds it again by its soname).</param>
+    public static nint Load(string? environmentValue, string applicationDirectory, out string loadedFrom, SystemLoader? systemLoader = null)
     {
+        systemLoader ??= NativeLibrary.TryLoad;
         if (!string.IsNullOrWhiteSpace(environmentValue))
         {
             loadedFrom = environmentValue;
@@ -42,7 +48,7 @@ internal static class OrtLibraryResolver
         }
         foreach (var name in CandidateNames)
         {
-            if (NativeLibrary.TryLoad(name, out var handle))
+            if (systemLoader(name, out var handle))
             {
                 loadedFrom = name;
                 return handle;
