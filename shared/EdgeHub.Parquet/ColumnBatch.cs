@@ -111,6 +111,38 @@ public sealed class ColumnBatch
         return result;
     }
 
+    /// <summary>
+    /// Copies <paramref name="count"/> values of <paramref name="column"/> starting at <paramref name="sourceRow"/> into
+    /// <paramref name="target"/>'s column <paramref name="targetColumn"/> at <paramref name="targetRow"/>. Types must match;
+    /// nulls may only go to a nullable target column (copying from a required column marks the target rows valid).
+    /// </summary>
+    public void CopyTo(int column, int sourceRow, ColumnBatch target, int targetColumn, int targetRow, int count)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        CheckColumn(column);
+        target.CheckColumn(targetColumn);
+        if (Schema.Fields[column].Type != target.Schema.Fields[targetColumn].Type)
+            throw new ArgumentException($"column '{Schema.Fields[column].Name}' is {Schema.Fields[column].Type}, target column is {target.Schema.Fields[targetColumn].Type}");
+        Array.Copy(_values[column], sourceRow, target._values[targetColumn], targetRow, count);
+        var tv = target._valid[targetColumn];
+        var sv = _valid[column];
+        if (tv is null)
+        {
+            if (sv is not null && Array.IndexOf(sv, false, sourceRow, count) >= 0)
+                throw new ArgumentException($"column '{Schema.Fields[column].Name}' has nulls but the target column is not nullable");
+        }
+        else if (sv is not null) Array.Copy(sv, sourceRow, tv, targetRow, count);
+        else Array.Fill(tv, true, targetRow, count);
+    }
+
+    /// <summary>Marks rows [<paramref name="row"/>, row+count) of a nullable column null.</summary>
+    public void SetNull(int column, int row, int count)
+    {
+        var valid = Valid(column);
+        valid.Slice(row, count).Clear();
+        if (_values[column] is string?[] s) Array.Clear(s, row, count);
+    }
+
     /// <summary>Raw storage of a column (for library internals).</summary>
     internal Array RawValues(int column) => _values[column];
 

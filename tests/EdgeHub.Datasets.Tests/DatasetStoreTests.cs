@@ -1,0 +1,96 @@
+using EdgeHub.Datasets;
+using EdgeHub.Parquet;
+
+namespace EdgeHub.Datasets.Tests;
+
+public class DatasetStoreTests
+{
+    [Fact]
+    public void CommitDelta_InOrder_CommitsConsecutiveVersionsWithTxn()
+    {
+        using var tmp = new TempStore();
+        var store = new DatasetStore(tmp.Root);
+        var table = store.OpenOrCreate("eu", TempStore.Schema);
+        Assert.Equal(0, table.LatestVersion);
+        Assert.Equal(new CommitResult.Committed(1), TempStore.Send(store, "eu", "edge-a", 1));
+        Assert.Equal(new CommitResult.Committed(2), TempStore.Send(store, "eu", "edge-a", 2));
+        Assert.Equal(new CommitResult.Committed(3), TempStore.Send(store, "eu", "edge-b", 1));
+        Assert.Equal(2, table.LastSequence("edge-a"));
+        Assert.Equal(1, table.LastSequence("edge-b"));
+        Assert.Null(table.LastSequence("edge-c"));
+        Assert.Equal(30, table.Snapshot().RowCount);
+        Assert.Equal(30, table.ReadRows().RowCount);
+        Assert.Equal(20, table.ReadRows(sinceVersion: 1).RowCount);
+        Assert.Equal(10, table.ReadRows(version: 1).RowCount);
+    }
+
+    [Fact]
+    public void CommitDelta_Resent_IsDuplicateWithOriginalVersionAndNotMergedTwice()
+    {
+        using var tmp = new TempStore();
+        var store = new DatasetStore(tmp.Root);
+        store.OpenOrCreate("eu", TempStore.Schema);
+        var (bytes, m) = TempStore.Delta("eu", "edge-a", 1, 7);
+        Assert.Equal(new CommitResult.Committed(1), store.CommitDelta("eu", "edge-a", 1, bytes, m));
+        Assert.Equal(new CommitResult.Committed(2), TempStore.Send(store, "eu", "edge-a", 2));
+        Assert.Equal(new CommitResult.Duplicate(1), store.CommitDelta("eu", "edge-a", 1, bytes, m));
+        // A fresh store instance (hub restart) still recognises it from the log.
+        var again = new DatasetStore(tmp.Root);
+        Assert.Equal(new CommitResult.Duplicate(1), again.CommitDelta("eu", "edge-a", 1, bytes, m));
+        Assert.Equal(17, again.Open("eu").Snapshot().RowCount);
+    }
+
+    [Fact]
+    public void CommitDelta_Gap_IsHeldThenCommittedInOrderWhenFilled()
+    {
+        using var tmp = new TempStore();
+        var store = new DatasetStore(tmp.Root);
+        var table = store.OpenOrCreate("eu", TempStore.Schema);
+        Assert.Equal(new CommitResult.Held(1), TempStore.Send(store, "eu", "edge-a", 3));
+        Assert.Equal(new CommitResult.Held(1), TempStore.Send(store, "eu", "edge-a", 2));
+        Assert.Equal(0, table.LatestVersion);
+        Assert.Equal(new CommitResult.Committed(1), TempStore.Send(store, "eu", "edge-a", 1));
+        Assert.Equal(3, table.LatestVersion);
+        Assert.Equal(3, table.LastSequence("edge-a"));
+        Assert.Equal(new CommitResult.Duplicate(3), TempStore.Send(store, "eu", "edge-a", 3));
+        var seqs = table.History().Where(h => h.Sequence is not null).Select(h => h.Sequence!.Value).ToArray();
+        Assert.Equal([1L, 2L, 3L], seqs);
+    }
+
+    [Fact]
+    public void CommitDelta_BadInputs_AreRejectedWithSpecificReasons()
+    {
+        using var tmp = new TempStore();
+        var store = new DatasetStore(tmp.Root);
+        store.OpenOrCreate("eu", TempStore.Schema);
+        var (bytes, m) = TempStore.Delta("eu", "edge-a", 1, 5);
+
+        var badSha = store.CommitDelta("eu", "edge-a", 1, bytes, m with { Sha256 = new string('0', 64) });
+        Assert.Contains("sha256 mismatch", Assert.IsType<CommitResult.Rejected>(badSha).Reason, StringComparison.Ordinal);
+
+        var corrupt = (byte[])bytes.Clone();
+        corrupt[10] ^= 0xFF;
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(corrupt));
+        var bad = store.CommitDelta("eu", "edge-a", 1, corrupt, m with { Sha256 = sha });
+        Assert.Contains("not a valid Parquet file", Assert.IsType<CommitResult.Rejected>(bad).Reason, StringComparison.Ordinal);
+
+        var rows = store.CommitDelta("eu", "edge-a", 1, bytes, m with { Rows = 6 });
+        Assert.Contains("6 rows", Assert.IsType<CommitResult.Rejected>(rows).Reason, StringComparison.Ordinal);
+
+        var wrong = new ParquetSchema([new ParquetField("ts", ParquetType.TimestampMicros), new ParquetField("device", ParquetType.String),
+            new ParquetField("hr", ParquetType.Double)]);
+        var wbatch = new ColumnBatch(wrong, 2) { RowCount = 2 };
+        wbatch.String(1)[0] = "a";
+        wbatch.String(1)[1] = "b";
+        using var wms = new MemoryStream();
+        using (var w = new ParquetWriter(wms, wrong)) w.Write(wbatch);
+        var wbytes = wms.ToArray();
+        var wm = new DeltaManifest("x", "eu", "edge-a", 1, 2, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(wbytes)));
+        var typeProblem = store.CommitDelta("eu", "edge-a", 1, wbytes, wm);
+        Assert.Contains("column 'hr' has type Double, the schema expects Float", Assert.IsType<CommitResult.Rejected>(typeProblem).Reason, StringComparison.Ordinal);
+
+        var region = store.CommitDelta("us", "edge-a", 1, bytes, m);
+        Assert.Contains("region", Assert.IsType<CommitResult.Rejected>(region).Reason, StringComparison.Ordinal);
+        Assert.Equal(0, store.Open("eu").LatestVersion);
+    }
+}
