@@ -315,9 +315,14 @@ public sealed class SyntheticEcg
 
     private double G(BeatShape shape, double theta)
     {
+        // One index computation serves the three wave tables of the shape.
         var tables = EcgMorphology.Tables[(int)shape];
-        return (_profile.PScale * EcgMorphology.Lookup(tables[0], theta))
-            + EcgMorphology.Lookup(tables[1], theta)
-            + (_profile.TScale * EcgMorphology.Lookup(tables[2], theta));
+        var x = (theta + Math.PI) * EcgMorphology.Scale;
+        var i = Math.Clamp((int)x, 0, EcgMorphology.Size - 1);
+        var f = x - i;
+        float[] p = tables[0], qrs = tables[1], t = tables[2];
+        return (_profile.PScale * (p[i] + (f * (p[i + 1] - p[i]))))
+            + qrs[i] + (f * (qrs[i + 1] - qrs[i]))
+            + (_profile.TScale * (t[i] + (f * (t[i + 1] - t[i]))));
     }
 }
