@@ -1,0 +1,226 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using EdgeHub.Parquet;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeHub.Edge.Store;
+
+/// <summary>
+/// The single writer in front of <see cref="EdgeStore"/>: takes window records from the pipeline, commits them in batched
+/// transactions, runs rare operations (alert assignment, labels) in order, seals deltas every N rows or T seconds, and
+/// enforces the disk quota. The pipeline never waits on SQLite; if the writer falls behind by more than the queue
+/// capacity, records are dropped and counted rather than stalling inference and feedback.
+/// </summary>
+public sealed class StoreWriter : IAsyncDisposable
+{
+    private const int BatchSize = 1024;
+    private readonly EdgeStore _store;
+    private readonly SealingOptions _sealing;
+    private readonly long _quotaBytes;
+    private readonly ILogger _logger;
+    private readonly Channel<WindowRecord> _records;
+    private readonly ConcurrentQueue<Action<EdgeStore>> _ops = new();
+    private readonly ParquetCompression _compression;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private long _lastSealTicks = Stopwatch.GetTimestamp();
+    private long _lastQuotaTicks;
+    private long _overflow;
+    private long _written;
+
+    /// <summary>Starts the writer.</summary>
+    public StoreWriter(EdgeStore store, SealingOptions sealing, double quotaMb, ILogger logger, int capacity = 200_000)
+    {
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _sealing = sealing ?? throw new ArgumentNullException(nameof(sealing));
+        _quotaBytes = (long)(quotaMb * 1024 * 1024);
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _compression = Enum.Parse<ParquetCompression>(sealing.Compression, ignoreCase: true);
+        _records = Channel.CreateBounded<WindowRecord>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Raised (on the writer thread) after a delta is sealed.</summary>
+    public event Action<SealedDelta>? Sealed;
+
+    /// <summary>Records refused because the writer was too far behind.</summary>
+    public long Overflow => Interlocked.Read(ref _overflow);
+
+    /// <summary>Window rows committed since start.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Records waiting for the writer.</summary>
+    public int Queued => _records.Reader.Count;
+
+    /// <summary>Queues a record (ownership passes to the writer, which returns it to the pool).</summary>
+    public void Enqueue(WindowRecord record)
+    {
+        if (!_records.Writer.TryWrite(record))
+        {
+            Interlocked.Increment(ref _overflow);
+            WindowRecordPool.Return(record);
+        }
+    }
+
+    /// <summary>Queues an operation that runs on the writer thread after the records queued before it.</summary>
+    public void Post(Action<EdgeStore> op) => _ops.Enqueue(op);
+
+    /// <summary>Seals everything pending now (shutdown, tests).</summary>
+    public Task FlushAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(_ =>
+        {
+            try
+            {
+                SealWhileDue(force: true);
+                done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+        });
+        return done.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new WindowRecord[BatchSize];
+        var ids = new long[BatchSize];
+        var ct = _stop.Token;
+        while (true)
+        {
+            try
+            {
+                using (var timer = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    timer.CancelAfter(TimeSpan.FromMilliseconds(200));
+                    try
+                    {
+                        await _records.Reader.WaitToReadAsync(timer.Token);
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        // periodic wake-up: time-based sealing, operations, quota
+                    }
+                }
+
+                var n = 0;
+                while (n < BatchSize && _records.Reader.TryRead(out var record))
+                {
+                    batch[n++] = record;
+                }
+
+                if (n > 0)
+                {
+                    Commit(batch, ids, n);
+                }
+
+                while (_ops.TryDequeue(out var op))
+                {
+                    RunOp(op);
+                }
+
+                SealWhileDue(force: false);
+                EnforceQuotaIfDue();
+                if (ct.IsCancellationRequested && _records.Reader.Count == 0 && _ops.IsEmpty)
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // drain on the next turn
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _logger.LogError(ex, "edge store write failed: {Message}; retrying in 1 s (check disk space and permissions of {Path})", ex.Message, _store.Path);
+                await Task.Delay(1000, CancellationToken.None);
+            }
+        }
+    }
+
+    private void Commit(WindowRecord[] batch, long[] ids, int n)
+    {
+        try
+        {
+            _store.InsertWindows(batch.AsSpan(0, n), ids);
+            Interlocked.Add(ref _written, n);
+        }
+        finally
+        {
+            for (var i = 0; i < n; i++)
+            {
+                WindowRecordPool.Return(batch[i]);
+                batch[i] = null!;
+            }
+        }
+    }
+
+    private void RunOp(Action<EdgeStore> op)
+    {
+        try
+        {
+            op(_store);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogError(ex, "edge store operation failed: {Message}", ex.Message);
+        }
+    }
+
+    private void SealWhileDue(bool force)
+    {
+        while (true)
+        {
+            var pending = _store.PendingRows;
+            var age = Stopwatch.GetElapsedTime(_lastSealTicks).TotalSeconds;
+            if (pending == 0 || (!force && pending < _sealing.MaxRows && age < _sealing.MaxSeconds))
+            {
+                return;
+            }
+
+            var sealedDelta = _store.TrySeal(_sealing.MaxRows, _compression, _sealing.MaxUnackedDeltas);
+            _lastSealTicks = Stopwatch.GetTimestamp();
+            if (sealedDelta is null)
+            {
+                return;
+            }
+
+            Sealed?.Invoke(sealedDelta);
+        }
+    }
+
+    private void EnforceQuotaIfDue()
+    {
+        if (Stopwatch.GetElapsedTime(_lastQuotaTicks).TotalSeconds < 5)
+        {
+            return;
+        }
+
+        _lastQuotaTicks = Stopwatch.GetTimestamp();
+        _store.EnforceQuota(_quotaBytes, TimeSpan.FromHours(24));
+    }
+
+    /// <summary>Commits what is queued, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _records.Writer.TryComplete();
+        await _stop.CancelAsync();
+        try
+        {
+            await _loop;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+}
