@@ -1,0 +1,138 @@
+using EdgeHub.Contracts;
+using EdgeHub.Parquet;
+
+namespace EdgeHub.Hub.Ingest;
+
+/// <summary>The delta row schema (<see cref="DeltaSchema"/>) as a Parquet schema, and the checks a delta file must pass.</summary>
+public static class DeltaParquet
+{
+    /// <summary>Footer key/value metadata key naming the row schema.</summary>
+    public const string SchemaMetadataKey = "edgehub.schema";
+
+    /// <summary>The regional table's Parquet schema.</summary>
+    public static ParquetSchema Schema { get; } = Build();
+
+    private static readonly string[] CountColumns = ["row_kind", "label"];
+
+    /// <summary>Maps a contract column kind to its Parquet type.</summary>
+    public static ParquetType TypeOf(ColumnKind kind) => kind switch
+    {
+        ColumnKind.Boolean => ParquetType.Boolean,
+        ColumnKind.Int32 => ParquetType.Int32,
+        ColumnKind.Int64 => ParquetType.Int64,
+        ColumnKind.Float => ParquetType.Float,
+        ColumnKind.Double => ParquetType.Double,
+        ColumnKind.String => ParquetType.String,
+        ColumnKind.TimestampMicros => ParquetType.TimestampMicros,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown column kind"),
+    };
+
+    /// <summary>
+    /// Opens the file, checks its schema against <see cref="Schema"/> and its row count against <paramref name="declaredRows"/>,
+    /// decodes the row kind and label columns (which also proves their pages are intact) and returns the number of labelled
+    /// rows (label rows, or window rows that carry a label). Returns null and a specific reason when the file is not acceptable.
+    /// </summary>
+    public static long? Inspect(ReadOnlyMemory<byte> file, long declaredRows, out string reason)
+    {
+        reason = "";
+        try
+        {
+            using var reader = new ParquetReader(file);
+            if (reader.Metadata.TryGetValue(SchemaMetadataKey, out var schemaId) && schemaId != DeltaSchema.Id)
+            {
+                reason = $"file metadata says row schema '{schemaId}', the hub expects '{DeltaSchema.Id}': upgrade the edge agent";
+                return null;
+            }
+
+            if (!reader.Schema.SameAs(Schema))
+            {
+                reason = DescribeMismatch(reader.Schema);
+                return null;
+            }
+
+            if (reader.RowCount != declaredRows)
+            {
+                reason = $"the manifest says {declaredRows} rows but the Parquet file holds {reader.RowCount}";
+                return null;
+            }
+
+            return CountLabelled(reader);
+        }
+        catch (ParquetFormatException ex)
+        {
+            reason = $"not a readable Parquet file: {ex.Message}";
+            return null;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IndexOutOfRangeException or ArgumentException or InvalidOperationException
+                                       or OverflowException or EndOfStreamException or NotSupportedException)
+        {
+            reason = $"not a readable Parquet file: {ex.Message}";
+            return null;
+        }
+    }
+
+    /// <summary>Rows that carry a label: label rows, or window rows whose label column is set.</summary>
+    public static long CountLabelled(ParquetReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        long labelled = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            var batch = reader.ReadRowGroup(g, CountColumns);
+            var kinds = batch.String(0);
+            var labelValid = batch.Valid(1);
+            for (var r = 0; r < batch.RowCount; r++)
+            {
+                if (labelValid[r] || kinds[r] == DeltaSchema.RowKindLabel)
+                {
+                    labelled++;
+                }
+            }
+        }
+
+        return labelled;
+    }
+
+    private static string DescribeMismatch(ParquetSchema actual)
+    {
+        for (var i = 0; i < Schema.Fields.Count; i++)
+        {
+            var want = Schema.Fields[i];
+            var at = actual.IndexOf(want.Name);
+            if (at < 0)
+            {
+                return $"column '{want.Name}' is missing; schema {DeltaSchema.Id} expects {Schema.Fields.Count} columns";
+            }
+
+            var got = actual.Fields[at];
+            if (got.Type != want.Type)
+            {
+                return $"column '{want.Name}' has type {got.Type}, schema {DeltaSchema.Id} expects {want.Type}";
+            }
+
+            if (got.Nullable != want.Nullable)
+            {
+                return $"column '{want.Name}' is {(got.Nullable ? "optional" : "required")}, schema {DeltaSchema.Id} expects {(want.Nullable ? "optional" : "required")}";
+            }
+
+            if (at != i)
+            {
+                return $"column '{want.Name}' is at position {at}, schema {DeltaSchema.Id} expects position {i}";
+            }
+        }
+
+        return $"the file has {actual.Fields.Count} columns, schema {DeltaSchema.Id} has {Schema.Fields.Count}: remove the extra columns";
+    }
+
+    private static ParquetSchema Build()
+    {
+        var fields = new ParquetField[DeltaSchema.Columns.Count];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            var c = DeltaSchema.Columns[i];
+            fields[i] = new ParquetField(c.Name, TypeOf(c.Kind), c.Nullable);
+        }
+
+        return new ParquetSchema(fields);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using EdgeHub.Contracts;
+using EdgeHub.Hub.Api;
+using EdgeHub.Hub.Catalog;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace EdgeHub.Hub.Learning;
+
+/// <summary>Model registry endpoints: list, get, metrics, lineage, ONNX download.</summary>
+internal static class ModelEndpoints
+{
+    public sealed record ModelLineage(ModelRecord Model, IReadOnlyList<string> Ancestors, long DatasetVersion, long? SinceDatasetVersion,
+        IReadOnlyList<DatasetVersionRecord> Deltas, IReadOnlyList<string> Edges);
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/models", async (string? region, HubCatalog catalog, CancellationToken ct) =>
+        {
+            if (region is not null && !Ids.IsValid(region))
+            {
+                return ApiResults.BadRequest($"region '{region}' is not a valid id");
+            }
+
+            return Results.Ok(await catalog.ListModelsAsync(region, ct));
+        }).WithName("ListModels").WithSummary("Registered models, newest first; ?region= filters.");
+
+        api.MapGet("/models/{version}", async (string version, HubCatalog catalog, CancellationToken ct) =>
+            await catalog.GetModelAsync(version, ct) is { } m ? Results.Ok(m) : NoModel(version)).WithName("GetModel");
+
+        api.MapGet("/models/{version}/metrics", async (string version, HubCatalog catalog, CancellationToken ct) =>
+        {
+            if (await catalog.GetModelAsync(version, ct) is not { } m)
+            {
+                return NoModel(version);
+            }
+
+            var body = new JsonObject
+            {
+                ["version"] = m.Version,
+                ["metrics"] = m.MetricsJson is null ? null : JsonNode.Parse(m.MetricsJson),
+                ["gate"] = m.GateJson is null ? null : JsonNode.Parse(m.GateJson),
+            };
+            return Results.Text(body.ToJsonString(), "application/json");
+        }).WithName("GetModelMetrics").WithSummary("Holdout metrics (per class sensitivity, PPV, AUROC, F1, calibration) and the gate's decision.");
+
+        api.MapGet("/models/{version}/lineage", async (string version, HubCatalog catalog, CancellationToken ct) =>
+        {
+            if (await catalog.GetModelAsync(version, ct) is not { } m)
+            {
+                return NoModel(version);
+            }
+
+            var ancestors = new List<string>();
+            var parent = m.ParentVersion;
+            while (parent is not null && ancestors.Count < 1000 && await catalog.GetModelAsync(parent, ct) is { } p)
+            {
+                ancestors.Add(p.Version);
+                parent = p.ParentVersion;
+            }
+
+            var since = m.TrainingMode == "differential" ? m.BaseDatasetVersion : null;
+            var deltas = await catalog.ListVersionsAsync(m.Region, since ?? 0, m.DatasetVersion, 100_000, ct);
+            var edges = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var d in deltas)
+            {
+                edges.Add(d.EdgeId);
+            }
+
+            return Results.Ok(new ModelLineage(m, ancestors, m.DatasetVersion, since, deltas, [.. edges]));
+        }).WithName("GetModelLineage").WithSummary("Model → parent chain → dataset version → deltas → edges.");
+
+        api.MapGet("/models/{version}/onnx", async (string version, HubCatalog catalog, ModelFiles files, CancellationToken ct) =>
+        {
+            if (await catalog.GetModelAsync(version, ct) is not { } m)
+            {
+                return NoModel(version);
+            }
+
+            var bytes = await files.ReadAsync(m.Region, m.Version, ct);
+            return bytes is null
+                ? ApiResults.NotFound($"the ONNX file of model '{version}' is missing from the data root")
+                : Results.File(bytes, "application/octet-stream", m.Version + ".onnx");
+        }).RequireAuthorization(Policies.Download).WithName("DownloadModel").WithSummary("The signed ONNX bytes (verify with the signing key).");
+    }
+
+    private static IResult NoModel(string version) => ApiResults.NotFound($"model '{version}' is not registered");
+}
