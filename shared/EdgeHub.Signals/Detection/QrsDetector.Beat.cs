@@ -9,19 +9,7 @@ public sealed partial class QrsDetector
     private bool MakeBeat(long n, out Beat beat)
     {
         var oldest = n - _ringLength + 1;
-        var from = Math.Max(oldest, _candAt - _mwiLength);
-        long peakBp = _candAt;
-        float best = -1;
-        for (var i = from; i <= _candAt; i++)
-        {
-            var v = Math.Abs(_bp[(int)(i & _ringMask)]);
-            if (v > best)
-            {
-                best = v;
-                peakBp = i;
-            }
-        }
-
+        var peakBp = PeakOfBandPass(_candAt, out var best);
         var r = Math.Max(0, peakBp - _filterDelay);
         var maxBack = (long)Math.Round(MaxDelaySeconds * SampleRate);
         if (n - r > maxBack)
@@ -50,6 +38,28 @@ public sealed partial class QrsDetector
         beat = new Beat(r, Amplitude(r, oldest), Width(peakBp, best, oldest, n), premature);
         return true;
     }
+
+    /// <summary>Where the band-passed signal peaks (largest magnitude) in the integration window ending at an integrated-signal peak.</summary>
+    private long PeakOfBandPass(long mwiPeak, out float best)
+    {
+        var from = Math.Max(_n - _ringLength, mwiPeak - _mwiLength);
+        long at = mwiPeak;
+        best = -1;
+        for (var i = from; i <= mwiPeak; i++)
+        {
+            var v = Math.Abs(_bp[(int)(i & _ringMask)]);
+            if (v > best)
+            {
+                best = v;
+                at = i;
+            }
+        }
+
+        return at;
+    }
+
+    /// <summary>Estimated R-peak sample of a candidate whose integrated-signal peak is at <paramref name="mwiPeak"/>.</summary>
+    private long EstimateR(long mwiPeak) => Math.Max(0, PeakOfBandPass(mwiPeak, out _) - _filterDelay);
 
     private float Amplitude(long r, long oldest)
     {

@@ -2,21 +2,24 @@ namespace EdgeHub.Signals;
 
 public sealed partial class QrsDetector
 {
+    // Tuned on the MIT-BIH records at 125–1000 Hz (see the report in issue 5); every value is in seconds or Hz, never samples.
     private const double HighPassHz = 5;
-    private const double LowPassHz = 15;
-    private const double DecisionWaitSeconds = 0.180;
+    private const double LowPassHz = 20;
+    private const double DecisionDelaySeconds = 0.290; // decide 290 ms after the estimated R peak: the 300 ms promise, with margin
     private const double LearningSeconds = 2.0;
-    private const double ThresholdFraction = 0.3125; // Hamilton & Tompkins 1986: best over the MIT-BIH database with medians
+    private const double ThresholdFraction = 0.3125;   // Hamilton & Tompkins 1986: best over MIT-BIH with median estimators
     private const double SearchBackRr = 1.5;
     private const double SearchBackFactor = 0.5;
+    private const double TWaveSlope = 0.5;             // Pan & Tompkins: a wave within 360 ms with under half the slope is a T wave
+    private const double SupersedeSlope = 1.5;
+    private const double SupersedeFlat = 0.6;
     private const int History = 8;
-    internal static bool Dbg = Environment.GetEnvironmentVariable("QRSDBG") == "1";
     private const double LostSeconds = 3.0;
 
     private readonly int _filterDelay, _derivSpan, _mwiLength, _decisionWait, _refractory, _tWaveWindow, _peakTimeout, _learning;
     private readonly int _ringLength, _ringMask;
     private readonly float[] _bp, _slope, _raw, _mwiRing;
-    private readonly double[] _qrsPeaks = new double[History], _noisePeaks = new double[History], _rr = new double[History];
+    private readonly double[] _qrsPeaks = new double[History], _qrsSlopes = new double[History], _noisePeaks = new double[History], _rr = new double[History];
     private readonly double[] _sortScratch = new double[History];
     private Biquad _hp, _lp1, _lp2;
     private long _n;
@@ -32,7 +35,7 @@ public sealed partial class QrsDetector
     // Candidate waiting for its decision; the last decided peak (any class) for the "larger neighbour within 200 ms" rule.
     private bool _hasCandidate;
     private double _candHeight;
-    private long _candAt;
+    private long _candAt, _candR;
     private double _lastPeakHeight;
     private long _lastPeakAt;
 
@@ -52,6 +55,7 @@ public sealed partial class QrsDetector
         Array.Clear(_raw);
         Array.Clear(_mwiRing);
         Array.Clear(_qrsPeaks);
+        Array.Clear(_qrsSlopes);
         Array.Clear(_noisePeaks);
         Array.Clear(_rr);
         _n = 0;
@@ -119,6 +123,7 @@ public sealed partial class QrsDetector
                 {
                     _candHeight = height;
                     _candAt = at;
+                    _candR = EstimateR(at);
                 }
 
                 return;
@@ -135,6 +140,7 @@ public sealed partial class QrsDetector
         _hasCandidate = true;
         _candHeight = height;
         _candAt = at;
+        _candR = EstimateR(at);
     }
 
     private bool Decide(long n, out Beat beat)
@@ -153,12 +159,44 @@ public sealed partial class QrsDetector
             return false;
         }
 
-        if (!_hasCandidate || n - _candAt < _decisionWait)
+        // Decide as late as the delay promise allows: the more of the following signal is seen, the fewer P waves and
+        // T waves pass for QRS complexes.
+        if (!_hasCandidate || n < _candR + _decisionWait)
+        {
+            return false;
+        }
+
+        if (Superseded(n))
         {
             return false;
         }
 
         return Classify() && MakeBeat(n, out beat);
+    }
+
+    /// <summary>
+    /// A flat candidate (a P wave before a long PR interval, typically) whose decision falls while a larger and much steeper
+    /// wave is still rising is dropped as noise: the rising wave is the QRS complex and becomes the next candidate.
+    /// </summary>
+    private bool Superseded(long n)
+    {
+        if (!_rising || _peakMax <= _candHeight)
+        {
+            return false;
+        }
+
+        var candSlope = MaxSlope(_candAt - _mwiLength, _candAt);
+        if (candSlope >= SupersedeFlat * Median(_qrsSlopes) || MaxSlope(_candAt + 1, n) < SupersedeSlope * candSlope)
+        {
+            return false;
+        }
+
+        _hasCandidate = false;
+        _lastPeakAt = _candAt;
+        _lastPeakHeight = _candHeight;
+        _noisePeaks[_noiseIndex] = _candHeight;
+        _noiseIndex = (_noiseIndex + 1) % History;
+        return true;
     }
 
     /// <summary>Classifies the pending candidate as QRS (true) or noise, updating the histories.</summary>
@@ -182,7 +220,7 @@ public sealed partial class QrsDetector
         }
         else if (height > threshold)
         {
-            isQrs = !(sinceQrs < _tWaveWindow && slope < 0.5 * _lastQrsSlope);
+            isQrs = !(sinceQrs < _tWaveWindow && slope < TWaveSlope * _lastQrsSlope);
         }
         else
         {
@@ -192,7 +230,6 @@ public sealed partial class QrsDetector
             isQrs = sinceQrs > expected && sinceQrs > _tWaveWindow && height > SearchBackFactor * threshold;
         }
 
-        if (Dbg) Console.Error.WriteLine($"t={at/(double)SampleRate:F3} h={height:G4} thr={threshold:G4} q={qrsLevel:G4} nz={noiseLevel:G4} since={sinceQrs} slope={slope:G3}/{_lastQrsSlope:G3} qrs={isQrs}");
         if (!isQrs)
         {
             if (sinceQrs > LostSeconds * SampleRate)
@@ -210,8 +247,9 @@ public sealed partial class QrsDetector
         }
 
         _qrsPeaks[_qrsIndex] = height;
-        _qrsIndex = (_qrsIndex + 1) % History;
         _lastQrsSlope = slope;
+        _qrsSlopes[_qrsIndex] = slope;
+        _qrsIndex = (_qrsIndex + 1) % History;
         _lastQrsAt = at;
         return true;
     }
