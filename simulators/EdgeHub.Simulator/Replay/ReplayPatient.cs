@@ -17,13 +17,17 @@ public sealed class ReplayPatient : ITelemetrySource, IDeviceTruth
     private readonly List<EpisodeOccurrence> _scratch = [];
 
     /// <summary>Plays <paramref name="record"/> from <paramref name="offsetSeconds"/> into it.</summary>
-    public ReplayPatient(ReplayRecord record, double offsetSeconds, int seed, int device)
+    public ReplayPatient(ReplayRecord record, double offsetSeconds, int seed, int device, double timeOffsetSeconds = 0)
     {
+        TimeOffsetSeconds = timeOffsetSeconds;
         _record = record ?? throw new ArgumentNullException(nameof(record));
         _offset = (long)(offsetSeconds * record.SampleRate) % record.Samples.Length;
         var rng = SimRandom.ForStream(seed, device, purpose: 2);
         _vitals = new SimulatedVitals(PatientProfile.Random(ref rng), (int)rng.NextUInt64());
     }
+
+    /// <summary>Run time (s) of this device's first sample.</summary>
+    public double TimeOffsetSeconds { get; }
 
     /// <summary>The record being played.</summary>
     public ReplayRecord Record => _record;
@@ -58,7 +62,7 @@ public sealed class ReplayPatient : ITelemetrySource, IDeviceTruth
             done += n;
         }
 
-        var t = (SamplesGenerated + samples) / (double)SampleRate;
+        var t = TimeOffsetSeconds + ((SamplesGenerated + samples) / (double)SampleRate);
         SamplesGenerated += samples;
         _vitals.Update(samples / (double)SampleRate, StateAt(t), frame);
     }
@@ -95,7 +99,8 @@ public sealed class ReplayPatient : ITelemetrySource, IDeviceTruth
     {
         ArgumentNullException.ThrowIfNull(into);
         var length = _record.DurationSeconds;
-        var offset = _offset / (double)SampleRate;
+        // Run time t plays record time (offset + t − TimeOffsetSeconds) modulo the record length.
+        var offset = (_offset / (double)SampleRate) - TimeOffsetSeconds;
         var first = (long)Math.Floor((from + offset) / length);
         var last = (long)Math.Floor((to + offset) / length);
         for (var m = first; m <= last; m++)

@@ -12,8 +12,10 @@ public sealed class SimulatedPatient : ITelemetrySource
     private readonly SimulatedVitals _vitals;
 
     /// <summary>Creates patient <paramref name="device"/> of a run seeded with <paramref name="seed"/>.</summary>
-    public SimulatedPatient(int sampleRate, int seed, int device, DeviceSchedule schedule, PatientProfile? profile = null)
+    public SimulatedPatient(int sampleRate, int seed, int device, DeviceSchedule schedule, PatientProfile? profile = null,
+        double timeOffsetSeconds = 0)
     {
+        TimeOffsetSeconds = timeOffsetSeconds;
         Schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
         // Deterministic across processes (HashCode.Combine is randomised per process).
         var patientSeed = (int)SimRandom.ForStream(seed, device, purpose: 1).NextUInt64();
@@ -26,6 +28,9 @@ public sealed class SimulatedPatient : ITelemetrySource
 
     /// <summary>The vitals model.</summary>
     public SimulatedVitals Vitals => _vitals;
+
+    /// <summary>Run time (s) of this device's first sample: devices start staggered across one frame period.</summary>
+    public double TimeOffsetSeconds { get; }
 
     /// <summary>The episode schedule.</summary>
     public DeviceSchedule Schedule { get; }
@@ -50,10 +55,10 @@ public sealed class SimulatedPatient : ITelemetrySource
         var done = 0;
         while (done < samples)
         {
-            var t = Ecg.SamplesGenerated / rate;
+            var t = TimeOffsetSeconds + (Ecg.SamplesGenerated / rate);
             state = Schedule.StateAt(t);
             var change = Schedule.NextChangeAfter(t);
-            var until = double.IsPositiveInfinity(change) ? long.MaxValue : (long)Math.Ceiling((change * rate) - 1e-9);
+            var until = double.IsPositiveInfinity(change) ? long.MaxValue : (long)Math.Ceiling(((change - TimeOffsetSeconds) * rate) - 1e-9);
             var n = (int)Math.Clamp(until - Ecg.SamplesGenerated, 1, samples - done);
             Ecg.Render(destination.Slice(done, n), state.Ecg, beats);
             leadOff |= state.LeadOff;

@@ -39,7 +39,10 @@ public sealed class GroundTruth
     }
 
     /// <summary>Wall-clock start of the run (time 0 of every schedule).</summary>
-    public DateTimeOffset Start { get; }
+    public DateTimeOffset Start { get; private set; }
+
+    /// <summary>Moves time 0 to when the fleet actually starts sending (connecting a large fleet takes a while).</summary>
+    internal void Rebase(DateTimeOffset start) => Start = start;
 
     /// <summary>Device ids in fleet order.</summary>
     public IReadOnlyList<string> DeviceIds => _deviceIds;
