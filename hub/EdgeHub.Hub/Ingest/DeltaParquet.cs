@@ -28,9 +28,9 @@ public static class DeltaParquet
     };
 
     /// <summary>
-    /// Opens the file, checks its schema against <see cref="Schema"/> and its row count against <paramref name="declaredRows"/>,
-    /// decodes the row kind and label columns (which also proves their pages are intact) and returns the number of labelled
-    /// rows (label rows, or window rows that carry a label). Returns null and a specific reason when the file is not acceptable.
+    /// Opens the file, checks its row-schema metadata and its row count against <paramref name="declaredRows"/>, decodes the
+    /// row kind and label columns and returns the number of labelled rows. Returns null and a specific reason when the file
+    /// is not acceptable. The column-by-column schema check and the decoding of every page are the dataset store's.
     /// </summary>
     public static long? Inspect(ReadOnlyMemory<byte> file, long declaredRows, out string reason)
     {
@@ -41,12 +41,6 @@ public static class DeltaParquet
             if (reader.Metadata.TryGetValue(SchemaMetadataKey, out var schemaId) && schemaId != DeltaSchema.Id)
             {
                 reason = $"file metadata says row schema '{schemaId}', the hub expects '{DeltaSchema.Id}': upgrade the edge agent";
-                return null;
-            }
-
-            if (!reader.Schema.SameAs(Schema))
-            {
-                reason = DescribeMismatch(reader.Schema);
                 return null;
             }
 
@@ -71,10 +65,21 @@ public static class DeltaParquet
         }
     }
 
-    /// <summary>Rows that carry a label: label rows, or window rows whose label column is set.</summary>
+    /// <summary>
+    /// Rows that carry a label: label rows, or window rows whose label column is set (0 when the file lacks those columns;
+    /// the dataset store judges the schema as a whole).
+    /// </summary>
     public static long CountLabelled(ParquetReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
+        var kind = reader.Schema.IndexOf("row_kind");
+        var label = reader.Schema.IndexOf("label");
+        if (kind < 0 || label < 0 || reader.Schema.Fields[kind].Type != ParquetType.String
+            || reader.Schema.Fields[label] is not { Type: ParquetType.Int32, Nullable: true })
+        {
+            return 0;
+        }
+
         long labelled = 0;
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
@@ -91,37 +96,6 @@ public static class DeltaParquet
         }
 
         return labelled;
-    }
-
-    private static string DescribeMismatch(ParquetSchema actual)
-    {
-        for (var i = 0; i < Schema.Fields.Count; i++)
-        {
-            var want = Schema.Fields[i];
-            var at = actual.IndexOf(want.Name);
-            if (at < 0)
-            {
-                return $"column '{want.Name}' is missing; schema {DeltaSchema.Id} expects {Schema.Fields.Count} columns";
-            }
-
-            var got = actual.Fields[at];
-            if (got.Type != want.Type)
-            {
-                return $"column '{want.Name}' has type {got.Type}, schema {DeltaSchema.Id} expects {want.Type}";
-            }
-
-            if (got.Nullable != want.Nullable)
-            {
-                return $"column '{want.Name}' is {(got.Nullable ? "optional" : "required")}, schema {DeltaSchema.Id} expects {(want.Nullable ? "optional" : "required")}";
-            }
-
-            if (at != i)
-            {
-                return $"column '{want.Name}' is at position {at}, schema {DeltaSchema.Id} expects position {i}";
-            }
-        }
-
-        return $"the file has {actual.Fields.Count} columns, schema {DeltaSchema.Id} has {Schema.Fields.Count}: remove the extra columns";
     }
 
     private static ParquetSchema Build()
