@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using EdgeHub.Onnx;
+
+namespace EdgeHub.Bench;
+
+/// <summary>Settings for <see cref="InferenceBench"/>.</summary>
+public sealed class InferenceBenchOptions
+{
+    /// <summary>Network shape: features, hidden layers..., classes (default 32 → 64 → 32 → 5).</summary>
+    public IReadOnlyList<int> Architecture { get; init; } = [32, 64, 32, 5];
+
+    /// <summary>Batch sizes measured with a bare <see cref="OnnxRunner"/>.</summary>
+    public IReadOnlyList<int> BatchSizes { get; init; } = [1, 16, 64, 256];
+
+    /// <summary>Measuring time per batch size (split into <see cref="Repetitions"/>; the median repetition is reported).</summary>
+    public TimeSpan MeasureTime { get; init; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>Timed repetitions per batch size.</summary>
+    public int Repetitions { get; init; } = 5;
+
+    /// <summary>Concurrent callers in the micro-batcher phase.</summary>
+    public int BatcherCallers { get; init; } = 512;
+
+    /// <summary>Duration of the micro-batcher phase.</summary>
+    public TimeSpan BatcherTime { get; init; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// <c>./edgehub bench inference</c>: ORT latency per window at several batch sizes on one intra-op thread, managed bytes allocated
+/// per Run in steady state, and end-to-end micro-batched throughput and latency with many concurrent callers.
+/// Target (ARCHITECTURE.md): ≤ 3 µs per window at batch ≥ 64 and 0 bytes allocated per Run.
+/// </summary>
+public static class InferenceBench
+{
+    /// <summary>The architecture's target for amortised per-window latency with micro-batching.</summary>
+    public const double TargetMicrosecondsPerWindow = 3.0;
+
+    /// <summary>Runs the benchmark, prints a table to <paramref name="output"/> and ends with the JSON line (also saved as bench/results/inference.json).</summary>
+    public static async Task<JsonObject> RunAsync(TextWriter output, InferenceBenchOptions? options = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        options ??= new InferenceBenchOptions();
+        var weights = InferenceBenchModel.Create(options.Architecture);
+        var model = OnnxModelFactory.CreateMlpClassifier(weights, new Dictionary<string, string> { [OnnxMetadataKeys.ModelVersion] = "1" });
+        using var session = OnnxSession.FromBytes(model, new OnnxSessionOptions { IntraOpThreads = 1, Sequential = true });
+        output.WriteLine($"inference: ONNX Runtime {session.Runtime.Version}, MLP {weights.Architecture}, 1 intra-op thread, {Environment.ProcessorCount} cores");
+        output.WriteLine();
+        output.WriteLine("  batch   µs/run   µs/window   windows/s   bytes/run   vs 3 µs target");
+
+        var perWindow = new JsonObject();
+        long worstAllocation = 0;
+        double bestWindowsPerSecond = 0;
+        var maxBatch = options.BatchSizes.Max();
+        using (var runner = session.CreateRunner(maxBatch))
+        {
+            InferenceBenchModel.FillRows(runner.Input(maxBatch), weights, seed: 1);
+            foreach (var batch in options.BatchSizes)
+            {
+                ct.ThrowIfCancellationRequested();
+                var (usPerRun, bytesPerRun) = MeasureRunner(runner, batch, options);
+                var usPerWindow = usPerRun / batch;
+                var windowsPerSecond = 1e6 / usPerWindow;
+                bestWindowsPerSecond = Math.Max(bestWindowsPerSecond, windowsPerSecond);
+                worstAllocation = Math.Max(worstAllocation, bytesPerRun);
+                perWindow[batch.ToString(CultureInfo.InvariantCulture)] = Math.Round(usPerWindow, 3);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {batch,5} {usPerRun,8:F1} {usPerWindow,11:F3} {windowsPerSecond,11:N0} {bytesPerRun,11} {TargetMicrosecondsPerWindow / usPerWindow,10:F2}x{(batch >= 64 ? (usPerWindow <= TargetMicrosecondsPerWindow ? "  ok" : "  MISSED") : string.Empty)}"));
+            }
+        }
+
+        output.WriteLine();
+        var batcher = await MeasureBatcherAsync(session, weights, options, ct).ConfigureAwait(false);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  micro-batcher, {options.BatcherCallers} concurrent callers: {batcher.WindowsPerSecond:N0} windows/s, mean batch {batcher.MeanBatch:F1}, " +
+            $"latency p50 {batcher.P50:F0} µs p99 {batcher.P99:F0} µs, {batcher.BytesPerWindow:F1} bytes allocated per window (whole process)"));
+
+        var result = new JsonObject
+        {
+            ["bench"] = "inference",
+            ["us_per_window"] = perWindow,
+            ["alloc_bytes_per_run"] = worstAllocation,
+            ["windows_per_s"] = Math.Round(bestWindowsPerSecond),
+            ["target_us_per_window"] = TargetMicrosecondsPerWindow,
+            ["model"] = weights.Architecture,
+            ["ort_version"] = session.Runtime.Version,
+            ["batcher"] = new JsonObject
+            {
+                ["callers"] = options.BatcherCallers,
+                ["windows_per_s"] = Math.Round(batcher.WindowsPerSecond),
+                ["mean_batch"] = Math.Round(batcher.MeanBatch, 1),
+                ["p50_us"] = Math.Round(batcher.P50),
+                ["p99_us"] = Math.Round(batcher.P99),
+                ["alloc_bytes_per_window"] = Math.Round(batcher.BytesPerWindow, 1),
+            },
+        };
+        BenchResult.Write("inference", result, output);
+        return result;
+    }
+
+    /// <summary>Median over repetitions of µs per Run, and managed bytes allocated per Run on this thread.</summary>
+    private static (double UsPerRun, long BytesPerRun) MeasureRunner(OnnxRunner runner, int batch, InferenceBenchOptions options)
+    {
+        // Warm up: creates this batch size's tensors and lets ORT settle its arena and kernels.
+        var warmup = Stopwatch.StartNew();
+        var iterations = 0;
+        while (warmup.ElapsedMilliseconds < 150 || iterations < 10)
+        {
+            runner.Run(batch);
+            iterations++;
+        }
+        var perRunEstimate = warmup.Elapsed.TotalSeconds / iterations;
+        var runsPerRepetition = Math.Max(10, (int)(options.MeasureTime.TotalSeconds / options.Repetitions / perRunEstimate));
+        var samples = new double[options.Repetitions];
+        long allocated = 0;
+        for (var r = 0; r < samples.Length; r++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < runsPerRepetition; i++)
+            {
+                runner.Run(batch);
+            }
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            samples[r] = elapsed.TotalMicroseconds / runsPerRepetition;
+        }
+        Array.Sort(samples);
+        return (samples[samples.Length / 2], allocated / ((long)runsPerRepetition * samples.Length));
+    }
+
+    private static async Task<BatcherFigures> MeasureBatcherAsync(OnnxSession session, MlpWeights weights, InferenceBenchOptions options, CancellationToken ct)
+    {
+        await using var batcher = new MicroBatcher(session, weights.FeatureCount, new MicroBatcherOptions { MaxBatch = 64, QueueCapacity = options.BatcherCallers * 2 });
+        var rows = new float[options.BatcherCallers * weights.FeatureCount];
+        InferenceBenchModel.FillRows(rows, weights, seed: 2);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var measuring = 0;
+        long completed = 0;
+
+        async Task CallerAsync(int caller)
+        {
+            var window = rows.AsMemory(caller * weights.FeatureCount, weights.FeatureCount);
+            while (!stop.IsCancellationRequested)
+            {
+                await batcher.InferAsync(window, CancellationToken.None).ConfigureAwait(false);
+                if (Volatile.Read(ref measuring) == 1)
+                {
+                    Interlocked.Increment(ref completed);
+                }
+            }
+        }
+
+        var callers = new Task[options.BatcherCallers];
+        for (var i = 0; i < callers.Length; i++)
+        {
+            var caller = i;
+            callers[i] = Task.Run(() => CallerAsync(caller), CancellationToken.None);
+        }
+        await Task.Delay(TimeSpan.FromMilliseconds(300), ct).ConfigureAwait(false);
+        batcher.Latency.Reset();
+        var batchesBefore = batcher.Batches;
+        var rowsBefore = batcher.Rows;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var started = Stopwatch.GetTimestamp();
+        Volatile.Write(ref measuring, 1);
+        await Task.Delay(options.BatcherTime, ct).ConfigureAwait(false);
+        Volatile.Write(ref measuring, 0);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var windows = Interlocked.Read(ref completed);
+        var batches = batcher.Batches - batchesBefore;
+        var rowsRun = batcher.Rows - rowsBefore;
+        var figures = new BatcherFigures(
+            windows / elapsed.TotalSeconds,
+            batches == 0 ? 0 : rowsRun / (double)batches,
+            batcher.Latency.Percentile(50).TotalMicroseconds,
+            batcher.Latency.Percentile(99).TotalMicroseconds,
+            windows == 0 ? 0 : allocated / (double)windows);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(callers).ConfigureAwait(false);
+        return figures;
+    }
+
+    private readonly record struct BatcherFigures(double WindowsPerSecond, double MeanBatch, double P50, double P99, double BytesPerWindow);
+}
