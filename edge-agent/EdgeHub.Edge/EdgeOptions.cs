@@ -50,6 +50,9 @@ public sealed class EdgeOptions
     /// <summary>Inference batching.</summary>
     public InferenceOptions Inference { get; set; } = new();
 
+    /// <summary>Base URL of the hub's HTTP API, for model downloads whose assignment Url is relative.</summary>
+    public string? HubUrl { get; set; }
+
     /// <summary>Seconds between status messages.</summary>
     public double StatusIntervalSeconds { get; set; } = 5;
 
@@ -163,6 +166,12 @@ public sealed class BrokerOptions
     /// <summary>Use TLS to the external broker.</summary>
     public bool Tls { get; set; }
 
+    /// <summary>CA certificate (PEM) that signed the broker's certificate (TLS); null = the system store.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>Accept any broker certificate (tests only).</summary>
+    public bool AllowUntrustedCertificates { get; set; }
+
     /// <summary>True when no broker is configured (hub uplink then reuses the device broker).</summary>
     public bool IsEmpty => !Embedded && string.IsNullOrWhiteSpace(Host);
 
@@ -254,9 +263,6 @@ public sealed class InferenceOptions
 
     /// <summary>Windows waiting for inference at most (back-pressure beyond).</summary>
     public int QueueCapacity { get; set; } = 65_536;
-
-    /// <summary>Model file loaded at start when no assignment is cached (verified like an assignment if a .json beside it exists).</summary>
-    public string? InitialModelPath { get; set; }
 
     internal void Validate()
     {

@@ -191,6 +191,51 @@ public sealed partial class EdgeStore : IDisposable
         }
     }
 
+    /// <summary>Records a raised alert (so a label that arrives after a restart still finds its kind).</summary>
+    public void RecordAlert(string alertId, string kind, string source, string siteId, string devicePseudonym, long startedMicros)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var cmd = Command("""
+                INSERT OR IGNORE INTO alerts (alert_id, kind, source, site_id, device_pseudonym, started_at)
+                VALUES ($id, $kind, $source, $site, $device, $started)
+                """);
+            cmd.Parameters.AddWithValue("$id", alertId);
+            cmd.Parameters.AddWithValue("$kind", kind);
+            cmd.Parameters.AddWithValue("$source", source);
+            cmd.Parameters.AddWithValue("$site", siteId);
+            cmd.Parameters.AddWithValue("$device", devicePseudonym);
+            cmd.Parameters.AddWithValue("$started", startedMicros);
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Marks an alert cleared.</summary>
+    public void ClearAlert(string alertId, long clearedMicros)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var cmd = Command("UPDATE alerts SET cleared_at = $at WHERE alert_id = $id");
+            cmd.Parameters.AddWithValue("$at", clearedMicros);
+            cmd.Parameters.AddWithValue("$id", alertId);
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The kind of a recorded alert, or null when this edge never raised it.</summary>
+    public string? AlertKindOf(string alertId)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var cmd = Command("SELECT kind FROM alerts WHERE alert_id = $id");
+            cmd.Parameters.AddWithValue("$id", alertId);
+            return cmd.ExecuteScalar() as string;
+        }
+    }
+
     /// <summary>Number of window rows in the store (tests, metrics).</summary>
     public long CountWindows() => Locked(() => Scalar("SELECT count(*) FROM windows"));
 
@@ -228,6 +273,9 @@ public sealed partial class EdgeStore : IDisposable
             CREATE INDEX IF NOT EXISTS windows_unsealed ON windows (id) WHERE seq IS NULL;
             CREATE INDEX IF NOT EXISTS windows_seq ON windows (seq) WHERE seq IS NOT NULL;
             CREATE INDEX IF NOT EXISTS windows_alert ON windows (alert_id) WHERE alert_id IS NOT NULL;
+            CREATE TABLE IF NOT EXISTS alerts (
+                alert_id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, site_id TEXT NOT NULL,
+                device_pseudonym TEXT NOT NULL, started_at INTEGER NOT NULL, cleared_at INTEGER);
             CREATE TABLE IF NOT EXISTS label_rows (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 window_id TEXT NOT NULL, site_id TEXT NOT NULL, device_pseudonym TEXT NOT NULL, patient_pseudonym TEXT NOT NULL,

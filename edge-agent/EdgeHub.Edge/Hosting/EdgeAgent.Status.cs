@@ -1,0 +1,157 @@
+using System.Text.Json;
+using EdgeHub.Contracts;
+using EdgeHub.Mqtt;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeHub.Edge.Hosting;
+
+public sealed partial class EdgeAgent
+{
+    private double? _lastPsi;
+
+    /// <summary>The status this agent reports now.</summary>
+    public EdgeStatus BuildStatus(bool online)
+    {
+        var models = Models;
+        long pending = 0;
+        var queue = 0;
+        if (_store is not null && online)
+        {
+            pending = _store.PendingRows;
+            queue = _store.UnackedCount;
+        }
+
+        return new EdgeStatus
+        {
+            EdgeId = Options.EdgeId,
+            Region = Options.Region,
+            Online = online,
+            ModelVersion = models?.CurrentVersion,
+            CandidateVersion = models?.CandidateVersion,
+            ShadowAgreement = models?.ShadowAgreement,
+            LastModelError = models?.LastError,
+            QueueDepth = queue,
+            PendingRows = pending,
+            Devices = Devices?.Count ?? 0,
+            FramesPerSecond = Math.Round(Metrics.SampleFramesPerSecond(), 1),
+            DriftPsi = _lastPsi is { } psi ? Math.Round(psi, 4) : null,
+            OverrideRate = OverrideRate(),
+            At = DateTimeOffset.UtcNow,
+        };
+    }
+
+    private double? OverrideRate() => _labels?.OverrideRate is { } rate ? Math.Round(rate, 4) : null;
+
+    private async Task PublishStatusAsync(bool online, CancellationToken ct)
+    {
+        var client = _hubClient;
+        if (client is null || !client.IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            var payload = JsonSerializer.SerializeToUtf8Bytes(BuildStatus(online), ContractsJson.Default.EdgeStatus);
+            await client.PublishAsync(new MqttApplicationMessage
+            {
+                Topic = Topics.Status(Options.EdgeId),
+                Payload = payload,
+                Qos = MqttQos.AtLeastOnce,
+                Retain = true,
+                ContentType = ContentTypes.Json,
+            }, ct);
+        }
+        catch (Exception ex) when (ex is MqttException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+        {
+            _logger.LogDebug("status not published: {Message}", ex.Message);
+        }
+    }
+
+    private async Task StatusLoopAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Options.StatusIntervalSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                _lastPsi = Drift.TakeMaxPsi() ?? _lastPsi;
+                Devices.Sweep();
+                await PublishStatusAsync(online: true, ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Stops in order: no more telemetry, drain inference, commit the store, mark the edge offline, close.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_deviceClient is not null)
+        {
+            _deviceClient.MessageReceived = null;
+            await SafeAsync(_deviceClient.DisconnectAsync());
+        }
+
+        if (_engine is not null)
+        {
+            await _engine.DisposeAsync();
+        }
+
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+
+        if (_statusLoop is not null)
+        {
+            await _statusLoop;
+        }
+
+        if (_hubConnect is not null)
+        {
+            await _hubConnect;
+        }
+
+        if (_uploader is not null)
+        {
+            await _uploader.DisposeAsync();
+        }
+
+        if (_hubClient is not null)
+        {
+            await PublishStatusAsync(online: false, CancellationToken.None);
+            await SafeAsync(_hubClient.DisconnectAsync());
+            await _hubClient.DisposeAsync();
+        }
+
+        if (_deviceClient is not null)
+        {
+            await _deviceClient.DisposeAsync();
+        }
+
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync();
+        }
+
+        Models?.Dispose();
+        _store?.Dispose();
+        _http.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task SafeAsync(Task task)
+    {
+        try
+        {
+            await task.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogDebug("during shutdown: {Message}", ex.Message);
+        }
+    }
+}

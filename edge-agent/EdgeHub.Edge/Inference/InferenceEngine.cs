@@ -1,0 +1,214 @@
+using System.Threading.Channels;
+using EdgeHub.Contracts;
+using EdgeHub.Edge.Models;
+using EdgeHub.Edge.Status;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeHub.Edge.Inference;
+
+/// <summary>
+/// The inference thread: drains whatever frames are waiting (up to <see cref="InferenceOptions.MaxBatch"/>; no artificial
+/// delay, so batches grow with load and latency stays low when idle), applies pending model changes between batches,
+/// runs the serving model on the batch's windows in one ORT call (and the shadow candidate beside it), then hands every
+/// item in arrival order to the <see cref="OutputStage"/> (alerts, feedback, store). One thread: per-device order holds
+/// and a model swap can neither drop nor repeat a window.
+/// </summary>
+public sealed class InferenceEngine : IAsyncDisposable
+{
+    private static readonly WorkItem WakeUp = new();
+    private readonly Channel<WorkItem> _queue;
+    private readonly ModelManager _models;
+    private readonly OutputStage _output;
+    private readonly EdgeMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly int _maxBatch;
+    private readonly WorkItem[] _items;
+    private readonly float[] _features;
+    private readonly float[] _probs;
+    private readonly float[] _shadowProbs;
+    private readonly Task _loop;
+    private long _processed;
+
+    /// <summary>Starts the inference thread.</summary>
+    public InferenceEngine(InferenceOptions options, ModelManager models, OutputStage output, EdgeMetrics metrics, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _models = models ?? throw new ArgumentNullException(nameof(models));
+        _output = output ?? throw new ArgumentNullException(nameof(output));
+        _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _maxBatch = options.MaxBatch;
+        _items = new WorkItem[_maxBatch];
+        _features = new float[_maxBatch * FeatureSchema.Count];
+        _probs = new float[_maxBatch * RhythmClasses.Count];
+        _shadowProbs = new float[_maxBatch * RhythmClasses.Count];
+        _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _models.CommandQueued += Wake;
+        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Frames waiting for the inference thread.</summary>
+    public int QueueDepth => _queue.Reader.Count;
+
+    /// <summary>Frames fully processed (feedback sent) since start.</summary>
+    public long Processed => Interlocked.Read(ref _processed);
+
+    /// <summary>Queues an accepted frame; waits (back-pressure to the MQTT reader) only when the queue is full.</summary>
+    public ValueTask EnqueueAsync(WorkItem item, CancellationToken ct) =>
+        _queue.Writer.TryWrite(item) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(item, ct);
+
+    /// <summary>Makes the thread apply pending model changes even when no frames arrive.</summary>
+    public void Wake() => _queue.Writer.TryWrite(WakeUp);
+
+    private async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            var n = 0;
+            while (n < _maxBatch && reader.TryRead(out var item))
+            {
+                if (!ReferenceEquals(item, WakeUp))
+                {
+                    _items[n++] = item;
+                }
+            }
+
+            try
+            {
+                _models.ApplyPending();
+                if (n > 0)
+                {
+                    ProcessBatch(n);
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _logger.LogError(ex, "inference batch of {Count} frames failed: {Message}", n, ex.Message);
+                for (var i = 0; i < n; i++)
+                {
+                    WorkItem.Return(_items[i]);
+                }
+            }
+
+            Array.Clear(_items, 0, n);
+        }
+    }
+
+    private void ProcessBatch(int n)
+    {
+        var windows = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var item = _items[i];
+            if (item.HasWindow)
+            {
+                item.Features.CopyTo(_features.AsSpan(windows * FeatureSchema.Count));
+                item.BatchRow = windows++;
+            }
+        }
+
+        var model = windows > 0 ? RunCurrent(windows) : _models.Current;
+        if (windows > 0 && model is not null && _models.Candidate is { } candidate)
+        {
+            RunShadow(candidate, windows);
+        }
+
+        var version = model?.Version;
+        for (var i = 0; i < n; i++)
+        {
+            var item = _items[i];
+            var probs = model is not null && item.BatchRow >= 0
+                ? _probs.AsSpan(item.BatchRow * RhythmClasses.Count, RhythmClasses.Count)
+                : Span<float>.Empty;
+            _output.Complete(item, probs, probs.IsEmpty ? null : version);
+            WorkItem.Return(item);
+        }
+
+        Interlocked.Add(ref _processed, n);
+    }
+
+    private LoadedModel? RunCurrent(int windows)
+    {
+        var model = _models.Current;
+        while (model is not null)
+        {
+            try
+            {
+                RunChunked(model, windows, _probs);
+                _metrics.Inferred(windows);
+                return model;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Roll back (or fall to the safety net) and run the same windows again: none is dropped.
+                _metrics.ModelFailure();
+                model = _models.OnRunFailure(model, ex);
+            }
+        }
+
+        return null;
+    }
+
+    private void RunShadow(LoadedModel candidate, int windows)
+    {
+        try
+        {
+            RunChunked(candidate, windows, _shadowProbs);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _metrics.ModelFailure();
+            _models.OnRunFailure(candidate, ex);
+            return;
+        }
+
+        var agree = 0;
+        for (var w = 0; w < windows; w++)
+        {
+            if (ArgMax(_probs.AsSpan(w * RhythmClasses.Count, RhythmClasses.Count)) == ArgMax(_shadowProbs.AsSpan(w * RhythmClasses.Count, RhythmClasses.Count)))
+            {
+                agree++;
+            }
+        }
+
+        _models.ReportShadow(windows, agree);
+    }
+
+    private void RunChunked(LoadedModel model, int windows, float[] output)
+    {
+        for (var start = 0; start < windows; start += model.MaxBatch)
+        {
+            var count = Math.Min(model.MaxBatch, windows - start);
+            model.Run(_features.AsSpan(start * FeatureSchema.Count, count * FeatureSchema.Count), count,
+                output.AsSpan(start * RhythmClasses.Count, count * RhythmClasses.Count));
+        }
+    }
+
+    /// <summary>Index of the largest value.</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Processes what is queued, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _models.CommandQueued -= Wake;
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+}

@@ -1,0 +1,71 @@
+using EdgeHub.Mqtt;
+
+namespace EdgeHub.Edge.Ingest;
+
+/// <summary>Where the pipeline sends feedback and alerts (the device-side MQTT client; a recorder in unit tests).</summary>
+public interface IEdgePublisher
+{
+    /// <summary>Publishes without waiting (QoS 1 completion is observed by the implementation; failures are logged).</summary>
+    void Publish(string topic, byte[] payload, MqttQos qos, string contentType);
+}
+
+/// <summary>Publishes through an <see cref="MqttClient"/>; failures are logged at most once per 10 seconds.</summary>
+public sealed class MqttEdgePublisher : IEdgePublisher
+{
+    private readonly MqttClient _client;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
+    private long _lastErrorTicks;
+    private long _failures;
+
+    /// <summary>Creates the publisher.</summary>
+    public MqttEdgePublisher(MqttClient client, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    /// <summary>Publications that failed (broker down, queue full).</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
+    /// <inheritdoc />
+    public void Publish(string topic, byte[] payload, MqttQos qos, string contentType)
+    {
+        try
+        {
+            var task = _client.PublishAsync(new MqttApplicationMessage { Topic = topic, Payload = payload, Qos = qos, ContentType = contentType }, CancellationToken.None);
+            if (task.IsCompletedSuccessfully)
+            {
+                return;
+            }
+
+            _ = Observe(task, topic);
+        }
+        catch (Exception ex) when (ex is MqttException or InvalidOperationException or ObjectDisposedException)
+        {
+            Fail(topic, ex);
+        }
+    }
+
+    private async Task Observe(ValueTask task, string topic)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Fail(topic, ex);
+        }
+    }
+
+    private void Fail(string topic, Exception ex)
+    {
+        Interlocked.Increment(ref _failures);
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastErrorTicks);
+        if (now - last > 10_000 && Interlocked.CompareExchange(ref _lastErrorTicks, now, last) == last)
+        {
+            Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(_logger, "publish to {Topic} failed: {Message} (further failures within 10 s are counted, not logged)", topic, ex.Message);
+        }
+    }
+}
