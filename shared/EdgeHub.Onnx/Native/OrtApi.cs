@@ -28,9 +28,7 @@ internal sealed unsafe class OrtApi
     public readonly delegate* unmanaged<nint, nuint, nint, byte**, nint> SessionGetInputName;
     public readonly delegate* unmanaged<nint, nuint, nint, byte**, nint> SessionGetOutputName;
     public readonly delegate* unmanaged<nint, void*, nuint, long*, nuint, int, nint*, nint> CreateTensorWithDataAsOrtValue;
-    public readonly delegate* unmanaged<nint, void**, nint> GetTensorMutableData;
     public readonly delegate* unmanaged<nint, nint*, nint> CastTypeInfoToTensorInfo;
-    public readonly delegate* unmanaged<nint, int*, nint> GetOnnxTypeFromTypeInfo;
     public readonly delegate* unmanaged<nint, int*, nint> GetTensorElementType;
     public readonly delegate* unmanaged<nint, nuint*, nint> GetDimensionsCount;
     public readonly delegate* unmanaged<nint, long*, nuint, nint> GetDimensions;
@@ -69,9 +67,7 @@ internal sealed unsafe class OrtApi
         SessionGetOutputName = (delegate* unmanaged<nint, nuint, nint, byte**, nint>)slots[OrtApiIndex.SessionGetOutputName];
         CreateTensorWithDataAsOrtValue =
             (delegate* unmanaged<nint, void*, nuint, long*, nuint, int, nint*, nint>)slots[OrtApiIndex.CreateTensorWithDataAsOrtValue];
-        GetTensorMutableData = (delegate* unmanaged<nint, void**, nint>)slots[OrtApiIndex.GetTensorMutableData];
         CastTypeInfoToTensorInfo = (delegate* unmanaged<nint, nint*, nint>)slots[OrtApiIndex.CastTypeInfoToTensorInfo];
-        GetOnnxTypeFromTypeInfo = (delegate* unmanaged<nint, int*, nint>)slots[OrtApiIndex.GetOnnxTypeFromTypeInfo];
         GetTensorElementType = (delegate* unmanaged<nint, int*, nint>)slots[OrtApiIndex.GetTensorElementType];
         GetDimensionsCount = (delegate* unmanaged<nint, nuint*, nint>)slots[OrtApiIndex.GetDimensionsCount];
         GetDimensions = (delegate* unmanaged<nint, long*, nuint, nint>)slots[OrtApiIndex.GetDimensions];
