@@ -112,7 +112,7 @@ public sealed class RetrainPipeline
         }, cancellationToken).ConfigureAwait(false);
         if (_logger.IsEnabled(LogLevel.Information))
         {
-                _logger.LogInformation("region {Region}: {Mode} retrain → {Version} on {Rows} rows in {Seconds:F1}s, macro AUROC {Auroc:F4} (parent {ParentAuroc:F4}); {Gate}",
+            _logger.LogInformation("region {Region}: {Mode} retrain → {Version} on {Rows} rows in {Seconds:F1}s, macro AUROC {Auroc:F4} (parent {ParentAuroc:F4}); {Gate}",
                 region, record.TrainingMode, record.Version, training.TrainRows, training.Duration.TotalSeconds, metrics.MacroAuroc,
                 parentMetrics?.MacroAuroc ?? double.NaN, gate.Summary);
         }
