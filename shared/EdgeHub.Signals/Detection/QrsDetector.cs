@@ -34,7 +34,7 @@ public sealed partial class QrsDetector
         _tWaveWindow = (int)Math.Round(0.360 * sampleRate);
         _peakTimeout = (int)Math.Round(0.095 * sampleRate);
         _learning = (int)Math.Round(LearningSeconds * sampleRate);
-        _ringLength = NextPow2((int)Math.Ceiling(0.75 * sampleRate));
+        _ringLength = NextPow2((int)Math.Ceiling(0.5 * sampleRate)); // ≥ 0.5 s: the decision looks back ≤ 440 ms
         _ringMask = _ringLength - 1;
         _bp = new float[_ringLength];
         _slope = new float[_ringLength];
@@ -48,6 +48,9 @@ public sealed partial class QrsDetector
 
     /// <summary>Mean of the recent RR intervals in seconds, or 0 before two beats.</summary>
     public double MeanRrSeconds => _rrCount == 0 ? 0 : RrMean() / SampleRate;
+
+    /// <summary>Bytes held in this detector's buffers and fields (for memory budgeting).</summary>
+    public int ApproximateBytes => 320 + (3 * _ringLength + _mwiLength) * sizeof(float) + 5 * History * sizeof(double);
 
     /// <summary>Samples processed since construction or <see cref="Reset"/>.</summary>
     public long SamplesProcessed => _n;

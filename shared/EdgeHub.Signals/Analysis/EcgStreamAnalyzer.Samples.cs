@@ -1,0 +1,111 @@
+namespace EdgeHub.Signals;
+
+public sealed partial class EcgStreamAnalyzer
+{
+    private const double FlatSeconds = 0.25;       // a line this long with no movement counts as leads off
+    private const float FlatStepMv = 0.002f;
+    private const float SaturationMv = 5f;         // a plateau at ≥ 5 mV is a clipped amplifier, not ECG
+    private const double NoisyHfRmsMv = 0.1;       // first-difference RMS of a 1-s block above this: muscle / mains noise
+    private const double NoisyWanderMv = 2.0;      // baseline excursion within one second above this: motion
+
+    /// <summary>Signal-quality tallies for one second of signal (block = sample index / sample rate).</summary>
+    private struct QualityBlock
+    {
+        public long Block;
+        public int Count;
+        public int Saturated;
+        public int LeadOff;
+        public double DiffSquares;
+        public float BaselineMin;
+        public float BaselineMax;
+
+        public readonly bool Noisy => Count > 1 && (Math.Sqrt(DiffSquares / (Count - 1)) > NoisyHfRmsMv || BaselineMax - BaselineMin > NoisyWanderMv);
+    }
+
+    private void AppendSample(short raw, float mv, bool leadOffFlag)
+    {
+        var index = _samples;
+        _strip[(int)(index % _strip.Length)] = (short)Math.Clamp(MathF.Round(mv * 1000f / (float)StripMicrovoltsPerUnit), short.MinValue, short.MaxValue);
+
+        if (_detector.Process(mv, out var beat))
+        {
+            OnBeat(beat);
+        }
+
+        // Quality block bookkeeping (one block per second of signal).
+        ref var block = ref _blocks[(int)(index / _sampleRate % _blocks.Length)];
+        var blockId = index / _sampleRate;
+        if (block.Block != blockId || block.Count == 0)
+        {
+            block = default;
+            block.Block = blockId;
+            block.BaselineMin = float.MaxValue;
+            block.BaselineMax = float.MinValue;
+        }
+
+        _baseline = double.IsNaN(_baseline) ? mv : _baseline + _baselineAlpha * (mv - _baseline);
+        var b = (float)_baseline;
+        block.BaselineMin = Math.Min(block.BaselineMin, b);
+        block.BaselineMax = Math.Max(block.BaselineMax, b);
+        if (block.Count > 0 || index > 0)
+        {
+            var d = mv - _prevMv;
+            block.DiffSquares += (double)d * d;
+        }
+
+        var clipped = raw == short.MaxValue || raw == short.MinValue || (index > 0 && raw == _prevRaw && Math.Abs(mv) >= SaturationMv);
+        if (clipped)
+        {
+            block.Saturated++;
+        }
+
+        // Leads off: reported by the device, or a flat line (counted from its start once it has lasted FlatSeconds).
+        _flatRun = index > 0 && Math.Abs(mv - _prevMv) <= FlatStepMv ? _flatRun + 1 : 0;
+        if (leadOffFlag)
+        {
+            block.LeadOff++;
+        }
+        else if (_flatRun == _flatMin)
+        {
+            CountFlatBacklog(index, _flatMin);
+        }
+        else if (_flatRun > _flatMin)
+        {
+            block.LeadOff++;
+        }
+
+        block.Count++;
+        _prevRaw = raw;
+        _prevMv = mv;
+        _samples = index + 1;
+    }
+
+    /// <summary>Marks the first <paramref name="run"/> samples of a flat line, which only now proved to be one, as leads off.</summary>
+    private void CountFlatBacklog(long index, int run)
+    {
+        for (var i = Math.Max(0, index - run + 1); i <= index; i++)
+        {
+            ref var block = ref _blocks[(int)(i / _sampleRate % _blocks.Length)];
+            if (block.Block == i / _sampleRate && block.Count > 0)
+            {
+                block.LeadOff++;
+            }
+        }
+    }
+
+    private void OnBeat(in Beat beat)
+    {
+        var rrMs = _lastBeat >= 0 ? (beat.SampleIndex - _lastBeat) * 1000.0 / _sampleRate : double.NaN;
+        var fastWide = rrMs < FastRrMs && beat.WidthMs > WideQrsMs;
+        _fastWideRun = fastWide ? _fastWideRun + 1 : 0;
+        ref var slot = ref _beats[_beatHead];
+        slot.Index = beat.SampleIndex;
+        slot.AmplitudeMv = beat.AmplitudeMv;
+        slot.WidthMs = beat.WidthMs;
+        slot.Premature = beat.Premature;
+        slot.FastWide = fastWide;
+        _beatHead = (_beatHead + 1) % MaxBeats;
+        _beatCount = Math.Min(_beatCount + 1, MaxBeats);
+        _lastBeat = beat.SampleIndex;
+    }
+}

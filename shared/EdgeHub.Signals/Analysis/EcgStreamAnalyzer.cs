@@ -1,0 +1,189 @@
+using EdgeHub.Contracts;
+
+namespace EdgeHub.Signals;
+
+/// <summary>
+/// Per-device streaming ECG analysis: runs each frame's samples through a <see cref="QrsDetector"/>, keeps the last
+/// <see cref="FeatureSchema.WindowSeconds"/> of signal (for the clinician strip), recent beats, per-second signal-quality
+/// blocks and the latest vitals, and computes the <see cref="FeatureSchema"/> window features on demand.
+/// Memory is fixed at construction (about 10 KB at 250 Hz) and <see cref="Append"/> allocates nothing unless the sample rate
+/// changes. Not thread-safe: one owner per device.
+/// </summary>
+public sealed partial class EcgStreamAnalyzer
+{
+    private const int MaxBeats = 64;               // 10 s at 384 bpm
+    private const double WideQrsMs = 120;
+    private const double FastRrMs = 500;           // 120 bpm
+    private const double StripMicrovoltsPerUnit = 1; // strip stored as int16 µV: ±32.7 mV, 1 µV resolution
+
+    private QrsDetector _detector;
+    private int _sampleRate;
+    private short[] _strip;
+    private readonly BeatRecord[] _beats = new BeatRecord[MaxBeats];
+    private readonly QualityBlock[] _blocks = new QualityBlock[FeatureSchema.WindowSeconds + 1];
+    private int _beatCount, _beatHead;
+    private long _samples, _lastBeat = -1;
+    private int _fastWideRun;
+    private short _prevRaw;
+    private float _prevMv;
+    private double _baseline, _baselineAlpha;
+    private int _flatRun, _flatMin;
+    private byte? _spo2, _resp;
+    private ushort? _sys, _dia;
+    private float? _temp;
+
+    /// <summary>Creates an analyzer for a device streaming at <paramref name="sampleRate"/> Hz (125–1000).</summary>
+    public EcgStreamAnalyzer(int sampleRate)
+    {
+        _detector = new QrsDetector(sampleRate);
+        _strip = [];
+        Configure(sampleRate);
+    }
+
+    /// <summary>Current sample rate (changes when a frame arrives at another rate).</summary>
+    public int SampleRate => _sampleRate;
+
+    /// <summary>Samples appended since construction or the last rate change.</summary>
+    public long SamplesSeen => _samples;
+
+    /// <summary>Heart rate from the median of the last (up to 5) RR intervals; null before two beats.</summary>
+    public double? HeartRateBpm
+    {
+        get
+        {
+            Span<double> rr = stackalloc double[5];
+            var n = RecentRr(rr);
+            if (n == 0)
+            {
+                return null;
+            }
+
+            rr = rr[..n];
+            rr.Sort();
+            var median = n % 2 == 1 ? rr[n / 2] : (rr[n / 2 - 1] + rr[n / 2]) / 2;
+            return 60000.0 / median;
+        }
+    }
+
+    /// <summary>Seconds since the last detected R peak (since the start of the stream when none was detected yet).</summary>
+    public double SecondsSinceLastBeat => (double)(_lastBeat < 0 ? _samples : _samples - _lastBeat) / _sampleRate;
+
+    /// <summary>
+    /// Consecutive beats, ending with the latest, that were both fast (RR under 500 ms) and wide (QRS over 120 ms): a VT-like run.
+    /// 0 once 1.5 s pass without a beat.
+    /// </summary>
+    public int RecentFastWideRun => SecondsSinceLastBeat > 1.5 ? 0 : _fastWideRun;
+
+    /// <summary>True once a full feature window of signal has been seen.</summary>
+    public bool WindowReady => _samples >= (long)FeatureSchema.WindowSeconds * _sampleRate;
+
+    /// <summary>Bytes of signal state this analyzer holds (arrays included), for capacity planning.</summary>
+    public int ApproximateBytes => 200 + _strip.Length * sizeof(short) + MaxBeats * 24 + _blocks.Length * 48 + _detector.ApproximateBytes;
+
+    /// <summary>
+    /// Appends one frame: converts samples to mV as (raw − Baseline) / Gain, runs them through the detector and updates beats,
+    /// quality and vitals. A frame at another sample rate resets the analyzer to that rate.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The frame's rate is outside 125–1000 Hz.</exception>
+    /// <exception cref="ArgumentException">The frame's gain is not a positive finite number.</exception>
+    public void Append(TelemetryFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (frame.SampleRate != _sampleRate)
+        {
+            if (frame.SampleRate is < 125 or > 1000)
+            {
+                throw new ArgumentOutOfRangeException(nameof(frame), frame.SampleRate, "frame sample rate must be 125–1000 Hz");
+            }
+
+            _detector = new QrsDetector(frame.SampleRate);
+            Configure(frame.SampleRate);
+        }
+
+        if (!(frame.Gain > 0) || !float.IsFinite(frame.Gain))
+        {
+            throw new ArgumentException($"frame gain must be a positive number of ADC units per mV, got {frame.Gain}", nameof(frame));
+        }
+
+        var scale = 1f / frame.Gain;
+        var baseline = frame.Baseline;
+        foreach (var raw in frame.Samples)
+        {
+            AppendSample(raw, (raw - baseline) * scale, frame.LeadOff);
+        }
+
+        _spo2 = frame.SpO2 ?? _spo2;
+        _resp = frame.RespirationRate ?? _resp;
+        _sys = frame.Systolic ?? _sys;
+        _dia = frame.Diastolic ?? _dia;
+        _temp = frame.TemperatureC is float t && float.IsFinite(t) ? t : _temp;
+    }
+
+    /// <summary>Copies the latest samples (mV, oldest first) into <paramref name="destinationMv"/>; returns how many were written.</summary>
+    public int CopyStrip(Span<float> destinationMv)
+    {
+        var available = (int)Math.Min(_samples, _strip.Length);
+        var n = Math.Min(available, destinationMv.Length);
+        var start = _samples - n;
+        for (var i = 0; i < n; i++)
+        {
+            destinationMv[i] = _strip[(int)((start + i) % _strip.Length)] / (1000f / (float)StripMicrovoltsPerUnit);
+        }
+
+        return n;
+    }
+
+    private void Configure(int sampleRate)
+    {
+        _sampleRate = sampleRate;
+        var stripLength = FeatureSchema.WindowSeconds * sampleRate;
+        if (_strip.Length != stripLength)
+        {
+            _strip = new short[stripLength];
+        }
+
+        Array.Clear(_beats);
+        Array.Clear(_blocks);
+        _beatCount = _beatHead = 0;
+        _samples = 0;
+        _lastBeat = -1;
+        _fastWideRun = 0;
+        _prevRaw = 0;
+        _prevMv = 0;
+        _baseline = double.NaN;
+        _baselineAlpha = 1 - Math.Exp(-2 * Math.PI * 0.7 / sampleRate); // 0.7 Hz one-pole low-pass: respiration and motion
+        _flatRun = 0;
+        _flatMin = (int)Math.Round(FlatSeconds * sampleRate);
+    }
+
+    /// <summary>Writes up to <paramref name="destination"/>.Length most recent RR intervals (ms), newest last; returns the count.</summary>
+    private int RecentRr(Span<double> destination)
+    {
+        var pairs = Math.Min(_beatCount - 1, destination.Length);
+        if (pairs <= 0)
+        {
+            return 0;
+        }
+
+        for (var k = 0; k < pairs; k++)
+        {
+            var newer = BeatAt(_beatCount - pairs + k);
+            var older = BeatAt(_beatCount - pairs + k - 1);
+            destination[k] = (newer.Index - older.Index) * 1000.0 / _sampleRate;
+        }
+
+        return pairs;
+    }
+
+    /// <summary>The i-th stored beat, oldest first (0 ≤ i &lt; _beatCount).</summary>
+    private ref BeatRecord BeatAt(int i) => ref _beats[(_beatHead - _beatCount + i + MaxBeats) % MaxBeats];
+
+    private struct BeatRecord
+    {
+        public long Index;
+        public float AmplitudeMv;
+        public float WidthMs;
+        public bool Premature;
+        public bool FastWide;
+    }
+}
