@@ -1,0 +1,113 @@
+using System.Buffers;
+using EdgeHub.Mqtt.Packets;
+using EdgeHub.Mqtt.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeHub.Mqtt.Broker;
+
+/// <summary>The write loop: encodes queued items into the pipe writer, flushing once per burst (or every 64 KB).</summary>
+internal sealed partial class BrokerConnection
+{
+    private readonly MqttPubAckPacket _pubAck = new();
+    private readonly MqttPubRecPacket _pubRec = new();
+    private readonly MqttPubRelPacket _pubRel = new();
+    private readonly MqttPubCompPacket _pubComp = new();
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _outbound.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var item))
+                {
+                    Interlocked.Decrement(ref _queued);
+                    WriteItem(item);
+                    if (_output.UnflushedBytes > 65536)
+                    {
+                        await _output.FlushAsync().ConfigureAwait(false);
+                    }
+                }
+                var flush = await _output.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted)
+                {
+                    break;
+                }
+            }
+            await _output.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            _logger.LogDebug("write to {Remote} ({ClientId}) ended: {Message}", Remote, ClientId, ex.Message);
+        }
+        finally
+        {
+            await _output.CompleteAsync().ConfigureAwait(false);
+            if (_closeAfterFlush || Volatile.Read(ref _closing) != 0)
+            {
+                Abort();
+            }
+        }
+    }
+
+    private void WriteItem(in Outbound item)
+    {
+        switch (item.Kind)
+        {
+            case OutKind.Publish:
+                WritePublish(item);
+                break;
+            case OutKind.Ack:
+                MqttAckPacket ack = item.AckType switch
+                {
+                    MqttPacketType.PubAck => _pubAck,
+                    MqttPacketType.PubRec => _pubRec,
+                    MqttPacketType.PubRel => _pubRel,
+                    _ => _pubComp,
+                };
+                ack.PacketId = item.PacketId;
+                ack.ReasonCode = item.Code;
+                _encoder.Write(ack, _output);
+                break;
+            default:
+                _encoder.Write(item.Packet!, _output);
+                break;
+        }
+    }
+
+    private void WritePublish(in Outbound item)
+    {
+        var m = item.Message!;
+        var p = _outPublish;
+        p.Topic = m.Topic;
+        p.Payload = m.Payload;
+        p.Qos = item.Qos;
+        p.PacketId = item.PacketId;
+        p.Retain = item.Retain;
+        p.Dup = item.Dup;
+        p.PayloadIsUtf8 = m.PayloadIsUtf8;
+        p.ContentType = m.ContentType;
+        p.ResponseTopic = m.ResponseTopic;
+        p.CorrelationData = m.CorrelationData;
+        p.UserProperties = m.UserProperties;
+        p.MessageExpiryInterval = m.MessageExpiryInterval is null ? null : m.RemainingExpiry(Environment.TickCount64);
+        p.SubscriptionIdentifiers = item.SubscriptionIds;
+        var head = _encoder.EncodeHead(p, out var payload);
+        if (PeerMaximumPacketSize != 0 && head.Length + payload.Length > PeerMaximumPacketSize)
+        {
+            // [MQTT-3.1.2-25]: never send a packet larger than the client accepts; the message is discarded for it.
+            _logger.LogDebug("dropping {Size}-byte message on {Topic} for {ClientId}: above its maximum packet size", head.Length + payload.Length, m.Topic, ClientId);
+            if (item.Qos != MqttQos.AtMostOnce)
+            {
+                Session?.Complete(item.PacketId);
+            }
+            return;
+        }
+        _output.Write(head.Span);
+        if (!payload.IsEmpty)
+        {
+            _output.Write(payload.Span);
+        }
+    }
+}

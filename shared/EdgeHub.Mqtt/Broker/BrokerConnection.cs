@@ -1,0 +1,235 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Threading.Channels;
+using EdgeHub.Mqtt.Formatter;
+using EdgeHub.Mqtt.Packets;
+using EdgeHub.Mqtt.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeHub.Mqtt.Broker;
+
+/// <summary>
+/// One client connection: a pipe read loop that frames and handles packets synchronously, and a write loop that drains
+/// an outbound channel into the pipe writer and flushes once per burst.
+/// </summary>
+internal sealed partial class BrokerConnection : IDisposable
+{
+    private enum OutKind : byte { Publish, Ack, Packet }
+
+    private readonly struct Outbound
+    {
+        public OutKind Kind { get; init; }
+        public BrokerMessage? Message { get; init; }
+        public MqttPacket? Packet { get; init; }
+        public ushort PacketId { get; init; }
+        public MqttQos Qos { get; init; }
+        public bool Retain { get; init; }
+        public bool Dup { get; init; }
+        public MqttPacketType AckType { get; init; }
+        public MqttReasonCode Code { get; init; }
+        public uint[]? SubscriptionIds { get; init; }
+    }
+
+    private readonly MqttBroker _broker;
+    private readonly Stream _stream;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly Channel<Outbound> _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly MqttPacketDecoder _decoder = new();
+    private readonly MqttPacketEncoder _encoder = new();
+    private readonly MqttPublishPacket _outPublish = new();
+    private readonly CancellationTokenSource _closed = new();
+    private readonly ILogger _logger;
+    private int _queued;
+    private int _closing;
+    private bool _closeAfterFlush;
+
+    public BrokerConnection(MqttBroker broker, Stream stream, EndPoint? remote, ILogger logger)
+    {
+        _broker = broker;
+        _stream = stream;
+        _logger = logger;
+        Remote = remote?.ToString() ?? "?";
+        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024));
+        _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 4096));
+        _decoder.MaximumPacketSize = broker.Options.MaxPacketSize;
+        LastActivity = Environment.TickCount64;
+        CreatedAt = LastActivity;
+    }
+
+    public string Remote { get; }
+    public long CreatedAt { get; }
+    public long LastActivity { get; private set; }
+    public BrokerSession? Session { get; private set; }
+    public string ClientId => Session?.ClientId ?? "(connecting)";
+    public string? Username { get; private set; }
+    public MqttProtocolVersion Version { get; private set; } = MqttProtocolVersion.V500;
+    public ushort KeepAlive { get; private set; }
+    public ushort PeerReceiveMaximum { get; private set; } = ushort.MaxValue;
+    public uint PeerMaximumPacketSize { get; private set; }
+    public MqttApplicationMessage? Will { get; private set; }
+    public uint WillDelay { get; private set; }
+    public bool IsClosed => Volatile.Read(ref _closing) != 0;
+
+    /// <summary>Queues a PUBLISH; QoS 0 is dropped (false) when the outbound backlog is at the queue limit.</summary>
+    public bool TrySendPublish(BrokerMessage message, MqttQos qos, ushort packetId, bool retain, bool dup, uint[]? subscriptionIds)
+    {
+        if (qos == MqttQos.AtMostOnce && Volatile.Read(ref _queued) >= _broker.Options.MaxQueuedMessages)
+        {
+            return false;
+        }
+        Interlocked.Increment(ref _queued);
+        return _outbound.Writer.TryWrite(new Outbound
+        {
+            Kind = OutKind.Publish, Message = message, Qos = qos, PacketId = packetId, Retain = retain, Dup = dup, SubscriptionIds = subscriptionIds,
+        });
+    }
+
+    public void SendAck(MqttPacketType type, ushort packetId, MqttReasonCode code)
+    {
+        Interlocked.Increment(ref _queued);
+        _outbound.Writer.TryWrite(new Outbound { Kind = OutKind.Ack, AckType = type, PacketId = packetId, Code = code });
+    }
+
+    public void Send(MqttPacket packet)
+    {
+        Interlocked.Increment(ref _queued);
+        _outbound.Writer.TryWrite(new Outbound { Kind = OutKind.Packet, Packet = packet });
+    }
+
+    /// <summary>Sends DISCONNECT with <paramref name="code"/> (v5 only, after CONNECT) and closes once it is written.</summary>
+    public void Disconnect(MqttReasonCode code, string? reason = null)
+    {
+        if (Session != null && Version == MqttProtocolVersion.V500 && Volatile.Read(ref _closing) == 0)
+        {
+            Send(new MqttDisconnectPacket { ReasonCode = code, ReasonString = reason });
+        }
+        _closeAfterFlush = true;
+        _outbound.Writer.TryComplete();
+    }
+
+    /// <summary>Closes the socket now.</summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            return;
+        }
+        _outbound.Writer.TryComplete();
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        _input.CancelPendingRead();
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _decoder.Dispose();
+        _encoder.Dispose();
+        _closed.Dispose();
+    }
+
+    public async Task RunAsync()
+    {
+        var writer = WriteLoopAsync();
+        try
+        {
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            _logger.LogDebug("connection {Remote} ({ClientId}) ended: {Message}", Remote, ClientId, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "connection {Remote} ({ClientId}) failed", Remote, ClientId);
+        }
+        finally
+        {
+            _outbound.Writer.TryComplete();
+            // Let queued packets (CONNACK with a failure code, DISCONNECT) reach the peer, but not forever.
+            await Task.WhenAny(writer, Task.Delay(2000)).ConfigureAwait(false);
+            Abort();
+            await _input.CompleteAsync().ConfigureAwait(false);
+            _broker.OnConnectionClosed(this);
+            Dispose();
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        while (true)
+        {
+            var result = await _input.ReadAsync(_closed.Token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            try
+            {
+                if (!ProcessBuffer(buffer, out consumed))
+                {
+                    return;
+                }
+            }
+            catch (MqttProtocolException ex)
+            {
+                _logger.LogInformation("closing {Remote} ({ClientId}): {Message}", Remote, ClientId, ex.Message);
+                OnProtocolError(ex);
+                return;
+            }
+            finally
+            {
+                _input.AdvanceTo(consumed, buffer.End);
+            }
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return;
+            }
+        }
+    }
+
+    private bool ProcessBuffer(ReadOnlySequence<byte> buffer, out SequencePosition consumed)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        consumed = buffer.Start;
+        while (_decoder.TryRead(ref reader, out var packet))
+        {
+            consumed = reader.Position;
+            LastActivity = Environment.TickCount64;
+            if (!Handle(packet!))
+            {
+                return false;
+            }
+        }
+        return !_closeAfterFlush;
+    }
+
+    private void OnProtocolError(MqttProtocolException ex)
+    {
+        if (Session is null)
+        {
+            // Before CONNACK: a refused CONNECT gets a CONNACK with the code [MQTT-3.1.4-6 / 3.2.2.2].
+            if (ex.ReasonCode == MqttReasonCode.UnsupportedProtocolVersion)
+            {
+                // 3.1.1 return code 1; a v5 client sending an unknown level also understands it [MQTT-3.1.2-2].
+                Version = MqttProtocolVersion.V311;
+                _encoder.Version = Version;
+                Send(new MqttConnAckPacket { ReasonCode = MqttReasonCode.UnsupportedProtocolVersion });
+            }
+            _outbound.Writer.TryComplete();
+            return;
+        }
+        Disconnect(ex.ReasonCode, ex.Message);
+    }
+}

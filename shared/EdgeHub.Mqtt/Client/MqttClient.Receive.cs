@@ -1,0 +1,191 @@
+using System.Buffers;
+using System.Threading.Channels;
+using EdgeHub.Mqtt.Client;
+using EdgeHub.Mqtt.Packets;
+using EdgeHub.Mqtt.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeHub.Mqtt;
+
+/// <summary>
+/// Incoming packets. Acknowledgements complete operations on the read loop; messages are copied and handed to one
+/// dispatcher task, so a handler may itself publish and await PUBACK without blocking the read loop. QoS 1/2 messages
+/// are acknowledged after the handler returns.
+/// </summary>
+public sealed partial class MqttClient
+{
+    /// <summary>QoS 0 messages beyond this many waiting for the handler are dropped (QoS 1/2 are bounded by the receive maximum).</summary>
+    private const int MaxDispatchBacklog = 100_000;
+
+    private readonly record struct Incoming(MqttApplicationMessage Message, byte[]? Rented, ushort PacketId, MqttQos Qos, ClientConnection Connection);
+
+    private readonly Channel<Incoming> _dispatch = Channel.CreateUnbounded<Incoming>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly HashSet<ushort> _incomingQos2 = [];
+    private Task? _dispatcher;
+    private Exception? _lastDisconnectError;
+    private long _droppedQos0;
+    private int _dispatchBacklog;
+
+    /// <summary>QoS 0 messages dropped because the handler fell too far behind.</summary>
+    public long DroppedMessages => Interlocked.Read(ref _droppedQos0);
+
+    private void EnsureDispatcher() => _dispatcher ??= Task.Run(DispatchLoopAsync);
+
+    private bool OnPacket(ClientConnection connection, MqttPacket packet)
+    {
+        switch (packet)
+        {
+            case MqttPublishPacket publish:
+                OnPublish(connection, publish);
+                return true;
+            case MqttPubAckPacket ack:
+                Complete(ack.PacketId, ack);
+                return true;
+            case MqttPubRecPacket rec:
+                OnPubRec(connection, rec);
+                return true;
+            case MqttPubRelPacket rel:
+                lock (_sync)
+                {
+                    _incomingQos2.Remove(rel.PacketId);
+                }
+                connection.Enqueue(new MqttPubCompPacket { PacketId = rel.PacketId });
+                return true;
+            case MqttPubCompPacket comp:
+                Complete(comp.PacketId, comp);
+                return true;
+            case MqttSubAckPacket subAck:
+                Complete(subAck.PacketId, subAck);
+                return true;
+            case MqttUnsubAckPacket unsubAck:
+                Complete(unsubAck.PacketId, unsubAck);
+                return true;
+            case MqttPingRespPacket:
+                return true;
+            case MqttDisconnectPacket disconnect:
+                _lastDisconnectError = new MqttException(
+                    $"broker disconnected us: {disconnect.ReasonCode}{(disconnect.ReasonString is null ? "" : " (" + disconnect.ReasonString + ")")}", disconnect.ReasonCode);
+                return false;
+            default:
+                throw new MqttProtocolException($"protocol error: a broker must not send {packet.Type} here", MqttReasonCode.ProtocolError);
+        }
+    }
+
+    private void Complete(ushort packetId, MqttPacket ack)
+    {
+        PendingOperation? op;
+        lock (_sync)
+        {
+            _pending.TryGetValue(packetId, out op);
+        }
+        op?.Succeed(ack);
+    }
+
+    private void OnPubRec(ClientConnection connection, MqttPubRecPacket rec)
+    {
+        PendingOperation? op;
+        lock (_sync)
+        {
+            _pending.TryGetValue(rec.PacketId, out op);
+        }
+        if (op is null)
+        {
+            connection.Enqueue(new MqttPubRelPacket { PacketId = rec.PacketId, ReasonCode = MqttReasonCode.PacketIdentifierNotFound });
+            return;
+        }
+        if (rec.ReasonCode >= MqttReasonCode.UnspecifiedError)
+        {
+            op.Succeed(rec); // PublishAsync turns the failure code into MqttPublishException
+            return;
+        }
+        op.AwaitingComp = true;
+        connection.Enqueue(new MqttPubRelPacket { PacketId = rec.PacketId });
+    }
+
+    private void OnPublish(ClientConnection connection, MqttPublishPacket publish)
+    {
+        if (publish.Qos == MqttQos.ExactlyOnce)
+        {
+            bool duplicate;
+            lock (_sync)
+            {
+                duplicate = !_incomingQos2.Add(publish.PacketId);
+            }
+            if (duplicate)
+            {
+                // Already delivered to the handler; the broker missed our PUBREC (§4.3.3).
+                connection.Enqueue(new MqttPubRecPacket { PacketId = publish.PacketId });
+                return;
+            }
+        }
+        else if (publish.Qos == MqttQos.AtMostOnce && Volatile.Read(ref _dispatchBacklog) >= MaxDispatchBacklog)
+        {
+            Interlocked.Increment(ref _droppedQos0);
+            return;
+        }
+        var length = publish.Payload.Length;
+        var rented = length > 0 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        publish.Payload.Span.CopyTo(rented);
+        var message = new MqttApplicationMessage
+        {
+            Topic = publish.Topic,
+            Payload = rented is null ? default : rented.AsMemory(0, length),
+            Qos = publish.Qos,
+            Retain = publish.Retain,
+            Duplicate = publish.Dup,
+            ContentType = publish.ContentType,
+            ResponseTopic = publish.ResponseTopic,
+            CorrelationData = publish.CorrelationData,
+            MessageExpiryInterval = publish.MessageExpiryInterval,
+            UserProperties = publish.UserProperties,
+            PayloadIsUtf8 = publish.PayloadIsUtf8,
+            SubscriptionIdentifiers = publish.SubscriptionIdentifiers,
+        };
+        Interlocked.Increment(ref _dispatchBacklog);
+        _dispatch.Writer.TryWrite(new Incoming(message, rented, publish.PacketId, publish.Qos, connection));
+    }
+
+    private async Task DispatchLoopAsync()
+    {
+        var reader = _dispatch.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var incoming))
+            {
+                Interlocked.Decrement(ref _dispatchBacklog);
+                try
+                {
+                    if (MessageReceived is { } handler)
+                    {
+                        await handler(incoming.Message, _lifetime.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // The message is still acknowledged: redelivering a message the handler cannot take would loop forever.
+                    _logger.LogError(ex, "MessageReceived handler failed for a message on {Topic}", incoming.Message.Topic);
+                }
+                finally
+                {
+                    if (incoming.Rented != null)
+                    {
+                        ArrayPool<byte>.Shared.Return(incoming.Rented);
+                    }
+                }
+                if (incoming.Connection.IsClosed)
+                {
+                    continue; // the broker redelivers it after the reconnect
+                }
+                switch (incoming.Qos)
+                {
+                    case MqttQos.AtLeastOnce:
+                        incoming.Connection.Enqueue(new MqttPubAckPacket { PacketId = incoming.PacketId });
+                        break;
+                    case MqttQos.ExactlyOnce:
+                        incoming.Connection.Enqueue(new MqttPubRecPacket { PacketId = incoming.PacketId });
+                        break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace EdgeHub.Mqtt;
+
+/// <summary>Configuration of the embedded broker: listeners, security, persistence and limits.</summary>
+public sealed class MqttBrokerOptions
+{
+    /// <summary>TCP port; 0 picks an ephemeral port (see <see cref="MqttBroker.Port"/>); -1 disables the plain listener.</summary>
+    public int Port { get; set; } = 1883;
+    /// <summary>Address the listeners bind to.</summary>
+    public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
+    /// <summary>TLS listener port; -1 = no TLS listener, 0 = ephemeral (see <see cref="MqttBroker.TlsPort"/>).</summary>
+    public int TlsPort { get; set; } = -1;
+    /// <summary>Server certificate (with private key) for the TLS listener.</summary>
+    public X509Certificate2? TlsCertificate { get; set; }
+    /// <summary>Require and validate a client certificate on the TLS listener.</summary>
+    public bool RequireClientCertificate { get; set; }
+    /// <summary>Password file (mosquitto_passwd format, <c>user:$7$iterations$salt$hash</c>, PBKDF2-SHA512); null = no passwords.</summary>
+    public string? PasswordFile { get; set; }
+    /// <summary>ACL file (mosquitto format: <c>user</c>, <c>topic [read|write|readwrite|deny] filter</c>, <c>pattern</c> with %c/%u).</summary>
+    public string? AclFile { get; set; }
+    /// <summary>Accept clients without a user name. Defaults to true; set false to require credentials from the password file.</summary>
+    public bool AllowAnonymous { get; set; } = true;
+    /// <summary>Directory for retained messages and persistent sessions (append-only logs); null = in memory only.</summary>
+    public string? PersistenceDirectory { get; set; }
+    /// <summary>Maximum simultaneous connections; further connections are refused with Server busy.</summary>
+    public int MaxConnections { get; set; } = 100_000;
+    /// <summary>Outgoing QoS 1/2 messages in flight per client (also advertised as the broker's receive maximum).</summary>
+    public ushort MaxInflightMessages { get; set; } = 1000;
+    /// <summary>Messages queued per client beyond the in-flight window (or while offline); when full, new messages are dropped and counted.</summary>
+    public int MaxQueuedMessages { get; set; } = 10_000;
+    /// <summary>Largest packet accepted (fixed header included); larger packets close the connection with Packet too large.</summary>
+    public int MaxPacketSize { get; set; } = 16 * 1024 * 1024;
+    /// <summary>Topic aliases accepted per v5 client (0 disables).</summary>
+    public ushort TopicAliasMaximum { get; set; } = 1024;
+    /// <summary>Time a new connection has to send CONNECT.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Upper bound for the session expiry interval requested by clients (seconds).</summary>
+    public uint MaxSessionExpiryInterval { get; set; } = uint.MaxValue;
+    /// <summary>Upper bound of persistent sessions kept (connected or not); a new session beyond it is refused with Quota exceeded.</summary>
+    public int MaxSessions { get; set; } = 1_000_000;
+}
