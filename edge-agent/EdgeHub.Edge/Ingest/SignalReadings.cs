@@ -13,5 +13,8 @@ internal static class SignalReadings
 
     public static double SecondsSinceLastBeat(EcgStreamAnalyzer a) => a.SecondsSinceLastBeat;
 
-    public static bool FastWideRun(EcgStreamAnalyzer a) => a.RecentFastWideRun;
+    /// <summary>Beats in a fast wide run that count as VT-like: three or more consecutive ventricular beats above 120/min.</summary>
+    public const int VtRunBeats = 3;
+
+    public static bool FastWideRun(EcgStreamAnalyzer a) => a.RecentFastWideRun >= VtRunBeats;
 }

@@ -1,0 +1,98 @@
+using EdgeHub.Contracts;
+using EdgeHub.Edge.Alerts;
+
+namespace EdgeHub.Edge.Tests;
+
+public class AlertTrackerTests
+{
+    private static readonly AlertOptions Options = new() { RaiseAfter = 3, ClearAfter = 2, UpdateIntervalSeconds = 30 };
+
+    [Fact]
+    public void Evaluate_KConsecutiveAbove_RaisesOnceWithOneId()
+    {
+        var t = new AlertTracker(Options);
+        var kind = AlertKinds.Af;
+        Assert.Equal(AlertTransition.None, t.Evaluate(kind, true, false, 1_000_000, AlertSeverity.High, out _));
+        Assert.Equal(AlertTransition.None, t.Evaluate(kind, true, false, 2_000_000, AlertSeverity.High, out _));
+        Assert.Equal(AlertTransition.Raised, t.Evaluate(kind, true, false, 3_000_000, AlertSeverity.High, out var id));
+        Assert.NotNull(id);
+        Assert.Equal(1_000_000, t.StartedMicros(kind));
+        for (var s = 4; s < 20; s++)
+        {
+            Assert.Equal(AlertTransition.None, t.Evaluate(kind, true, false, s * 1_000_000L, AlertSeverity.High, out var same));
+            Assert.Equal(id, same);
+        }
+
+        Assert.Equal(id, t.MostSevereAlertId);
+    }
+
+    [Fact]
+    public void Evaluate_InterruptedRun_DoesNotRaise()
+    {
+        var t = new AlertTracker(Options);
+        var k = AlertKinds.Tachy;
+        t.Evaluate(k, true, false, 1, AlertSeverity.Medium, out _);
+        t.Evaluate(k, true, false, 2, AlertSeverity.Medium, out _);
+        t.Evaluate(k, false, false, 3, AlertSeverity.Medium, out _);
+        t.Evaluate(k, true, false, 4, AlertSeverity.Medium, out _);
+        Assert.Equal(AlertTransition.None, t.Evaluate(k, true, false, 5, AlertSeverity.Medium, out _));
+        Assert.False(t.AnyActive);
+    }
+
+    [Fact]
+    public void Evaluate_FlickerInsideHysteresisBand_KeepsOneEpisode()
+    {
+        var t = new AlertTracker(Options);
+        var k = AlertKinds.Af;
+        for (var i = 0; i < 3; i++)
+        {
+            t.Evaluate(k, true, false, i, AlertSeverity.High, out _);
+        }
+
+        var id = t.ActiveId(k);
+        // Between the thresholds (neither above nor below), then one below, then above again: no clear, no new id.
+        Assert.Equal(AlertTransition.None, t.Evaluate(k, false, false, 10, AlertSeverity.High, out _));
+        Assert.Equal(AlertTransition.None, t.Evaluate(k, false, true, 11, AlertSeverity.High, out _));
+        Assert.Equal(AlertTransition.None, t.Evaluate(k, true, false, 12, AlertSeverity.High, out _));
+        Assert.Equal(AlertTransition.None, t.Evaluate(k, false, true, 13, AlertSeverity.High, out _));
+        Assert.Equal(id, t.ActiveId(k));
+        Assert.Equal(AlertTransition.Cleared, t.Evaluate(k, false, true, 14, AlertSeverity.High, out var cleared));
+        Assert.Equal(id, cleared);
+        Assert.Null(t.ActiveId(k));
+        for (var i = 20; i < 23; i++)
+        {
+            t.Evaluate(k, true, false, i, AlertSeverity.High, out _);
+        }
+
+        Assert.NotEqual(id, t.ActiveId(k));
+    }
+
+    [Fact]
+    public void Evaluate_SeverityEscalates_SendsUpdated()
+    {
+        var t = new AlertTracker(new AlertOptions { RaiseAfter = 1, ClearAfter = 1 });
+        var k = AlertKinds.Spo2Low;
+        Assert.Equal(AlertTransition.None, t.Evaluate(k, true, false, 1, AlertSeverity.High, out _));
+        Assert.Equal(AlertTransition.None, t.Evaluate(k, true, false, 2, AlertSeverity.High, out _));
+        Assert.Equal(AlertTransition.Raised, t.Evaluate(k, true, false, 3, AlertSeverity.High, out _));
+        Assert.Equal(AlertTransition.Updated, t.Evaluate(k, true, false, 4, AlertSeverity.Critical, out _));
+        Assert.Equal(AlertSeverity.Critical, t.Severity(k));
+        Assert.Equal(AlertTransition.None, t.Evaluate(k, true, false, 5, AlertSeverity.Critical, out _));
+        Assert.Equal(AlertTransition.Updated, t.Evaluate(k, true, false, 5 + 31_000_000, AlertSeverity.Critical, out _));
+    }
+
+    [Fact]
+    public void MostSevereAlertId_PrefersCritical()
+    {
+        var t = new AlertTracker(new AlertOptions { RaiseAfter = 1 });
+        t.Evaluate(AlertKinds.LeadOff, true, false, 1, AlertSeverity.Low, out _);
+        for (var i = 0; i < 10; i++)
+        {
+            t.Evaluate(AlertKinds.LeadOff, true, false, i + 2, AlertSeverity.Low, out _);
+        }
+
+        t.Evaluate(AlertKinds.Asystole, true, false, 20, AlertSeverity.Critical, out var asystole);
+        Assert.NotNull(t.ActiveId(AlertKinds.LeadOff));
+        Assert.Equal(asystole, t.MostSevereAlertId);
+    }
+}
