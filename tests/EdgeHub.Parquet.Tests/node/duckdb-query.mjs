@@ -10,9 +10,11 @@ const conn = await instance.connect();
 const results = [];
 for (const sql of statements) {
   const started = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const reader = await conn.runAndReadAll(sql);
+  const cpu = process.cpuUsage(cpu0);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const rows = reader.getRowObjects().map(jsonValue);
-  results.push({ ms, rows });
+  results.push({ ms, cpu_ms: (cpu.user + cpu.system) / 1000, rows });
 }
 process.stdout.write(JSON.stringify({ results }) + '\n');
