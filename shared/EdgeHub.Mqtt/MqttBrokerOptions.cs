@@ -40,4 +40,20 @@ public sealed class MqttBrokerOptions
     public uint MaxSessionExpiryInterval { get; set; } = uint.MaxValue;
     /// <summary>Upper bound of persistent sessions kept (connected or not); a new session beyond it is refused with Quota exceeded.</summary>
     public int MaxSessions { get; set; } = 1_000_000;
+
+    /// <summary>Loads a PEM certificate and its PEM private key into a certificate usable by the TLS listener.</summary>
+    public static X509Certificate2 LoadPemCertificate(string certificateFile, string keyFile)
+    {
+        if (!File.Exists(certificateFile))
+        {
+            throw new FileNotFoundException($"TLS certificate '{certificateFile}' does not exist", certificateFile);
+        }
+        if (!File.Exists(keyFile))
+        {
+            throw new FileNotFoundException($"TLS key '{keyFile}' does not exist", keyFile);
+        }
+        using var pem = X509Certificate2.CreateFromPemFile(certificateFile, keyFile);
+        // SslStream on Linux wants the key in a PKCS#12-backed certificate; an ephemeral PEM key is not enough.
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
 }

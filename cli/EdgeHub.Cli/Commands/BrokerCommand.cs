@@ -1,8 +1,142 @@
 using System.CommandLine;
+using System.Net;
+using System.Text.Json;
+using EdgeHub.Mqtt;
+using EdgeHub.Mqtt.Security;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeHub.Cli.Commands;
 
+/// <summary>
+/// <c>./edgehub broker</c>: the embedded MQTT broker, standalone. Settings come from a JSON file (<c>--config</c>) and
+/// flags (flags win). <c>./edgehub broker passwd FILE USER PASSWORD</c> adds or replaces a password-file entry.
+/// </summary>
 internal static class BrokerCommand
 {
-    public static Command Create() => NotBuilt.Create("broker", "the embedded MQTT broker, standalone", "EdgeHub.Mqtt, issue 11");
+    private sealed class FileConfig
+    {
+        public int? Port { get; set; }
+        public string? Bind { get; set; }
+        public int? TlsPort { get; set; }
+        public string? TlsCert { get; set; }
+        public string? TlsKey { get; set; }
+        public bool? RequireClientCertificate { get; set; }
+        public string? PasswordFile { get; set; }
+        public string? AclFile { get; set; }
+        public bool? AllowAnonymous { get; set; }
+        public string? PersistenceDirectory { get; set; }
+        public int? MaxConnections { get; set; }
+        public int? MaxInflightMessages { get; set; }
+        public int? MaxQueuedMessages { get; set; }
+        public int? MaxPacketSize { get; set; }
+        public int? ConnectTimeoutSeconds { get; set; }
+        public string? LogLevel { get; set; }
+    }
+
+    public static Command Create()
+    {
+        var port = new Option<int?>("--port") { Description = "TCP port (default 1883; 0 = ephemeral; -1 = TLS only)" };
+        var bind = new Option<string?>("--bind") { Description = "address to bind (default 127.0.0.1; 0.0.0.0 for all)" };
+        var config = new Option<FileInfo?>("--config") { Description = "JSON settings: port, bind, tlsPort, tlsCert, tlsKey, passwordFile, aclFile, allowAnonymous, persistenceDirectory, maxConnections, maxInflightMessages, maxQueuedMessages, maxPacketSize, connectTimeoutSeconds, logLevel" };
+        var tlsPort = new Option<int?>("--tls-port") { Description = "TLS listener port (needs --tls-cert and --tls-key)" };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "server certificate, PEM" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "server private key, PEM" };
+        var passwordFile = new Option<string?>("--password-file") { Description = "mosquitto_passwd-format file; clients must then authenticate" };
+        var aclFile = new Option<string?>("--acl-file") { Description = "mosquitto-format ACL file (topic/pattern rules, %c and %u)" };
+        var persistence = new Option<string?>("--persistence") { Description = "directory for retained messages and persistent sessions" };
+        var verbose = new Option<bool>("--verbose") { Description = "log connections and sessions" };
+        var command = new Command("broker", "the embedded MQTT 3.1.1/5.0 broker, standalone")
+        {
+            port, bind, config, tlsPort, tlsCert, tlsKey, passwordFile, aclFile, persistence, verbose,
+        };
+        command.Subcommands.Add(CreatePasswd());
+        command.SetAction(async (ParseResult pr, CancellationToken ct) =>
+        {
+            var file = pr.GetValue(config) is { } cf ? Load(cf) : new FileConfig();
+            var options = new MqttBrokerOptions
+            {
+                Port = pr.GetValue(port) ?? file.Port ?? 1883,
+                BindAddress = IPAddress.Parse(pr.GetValue(bind) ?? file.Bind ?? "127.0.0.1"),
+                TlsPort = pr.GetValue(tlsPort) ?? file.TlsPort ?? -1,
+                RequireClientCertificate = file.RequireClientCertificate ?? false,
+                PasswordFile = pr.GetValue(passwordFile) ?? file.PasswordFile,
+                AclFile = pr.GetValue(aclFile) ?? file.AclFile,
+                PersistenceDirectory = pr.GetValue(persistence) ?? file.PersistenceDirectory,
+            };
+            // With a password file, anonymous clients are refused unless the config says otherwise (as mosquitto 2.x).
+            options.AllowAnonymous = file.AllowAnonymous ?? options.PasswordFile is null;
+            if (file.MaxConnections is { } mc) { options.MaxConnections = mc; }
+            if (file.MaxInflightMessages is { } mi) { options.MaxInflightMessages = (ushort)Math.Clamp(mi, 1, ushort.MaxValue); }
+            if (file.MaxQueuedMessages is { } mq) { options.MaxQueuedMessages = mq; }
+            if (file.MaxPacketSize is { } mp) { options.MaxPacketSize = mp; }
+            if (file.ConnectTimeoutSeconds is { } cts) { options.ConnectTimeout = TimeSpan.FromSeconds(cts); }
+            if (options.TlsPort >= 0)
+            {
+                var cert = pr.GetValue(tlsCert) ?? file.TlsCert ?? throw new ArgumentException("--tls-port needs --tls-cert (PEM certificate)");
+                var key = pr.GetValue(tlsKey) ?? file.TlsKey ?? throw new ArgumentException("--tls-port needs --tls-key (PEM private key)");
+                options.TlsCertificate = MqttBrokerOptions.LoadPemCertificate(cert, key);
+            }
+            var level = pr.GetValue(verbose) ? LogLevel.Debug : Enum.TryParse<LogLevel>(file.LogLevel, true, out var l) ? l : LogLevel.Information;
+            using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(level));
+            await using var broker = new MqttBroker(options, loggers);
+            await broker.StartAsync(ct).ConfigureAwait(false);
+            Console.WriteLine($"edgehub broker: listening on {options.BindAddress}:{broker.Port}{(broker.TlsPort >= 0 ? $", TLS on {broker.TlsPort}" : "")}; Ctrl+C stops");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            await broker.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreatePasswd()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "password file (created if missing)" };
+        var user = new Argument<string>("user") { Description = "user name" };
+        var password = new Argument<string>("password") { Description = "password" };
+        var command = new Command("passwd", "add or replace a user in a password file (PBKDF2-SHA512, mosquitto_passwd compatible)") { file, user, password };
+        command.SetAction((ParseResult pr) =>
+        {
+            var path = pr.GetValue(file)!.FullName;
+            var name = pr.GetValue(user)!;
+            if (name.Contains(':', StringComparison.Ordinal))
+            {
+                throw new ArgumentException("user names must not contain ':'");
+            }
+            var lines = File.Exists(path) ? [.. File.ReadAllLines(path)] : new List<string>();
+            lines.RemoveAll(l => l.StartsWith(name + ":", StringComparison.Ordinal));
+            lines.Add(name + ":" + MqttPasswordFile.HashPassword(pr.GetValue(password)!));
+            File.WriteAllLines(path, lines);
+            Console.WriteLine($"edgehub broker passwd: {name} written to {path}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static FileConfig Load(FileInfo file)
+    {
+        if (!file.Exists)
+        {
+            throw new FileNotFoundException($"broker config '{file.FullName}' does not exist");
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<FileConfig>(File.ReadAllText(file.FullName), new JsonSerializerOptions
+            {
+                PropertyNameCaseInsensitive = true,
+                ReadCommentHandling = JsonCommentHandling.Skip,
+                AllowTrailingCommas = true,
+                UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+            }) ?? new FileConfig();
+        }
+        catch (JsonException ex)
+        {
+            throw new ArgumentException($"broker config '{file.FullName}' is not valid: {ex.Message}", ex);
+        }
+    }
 }

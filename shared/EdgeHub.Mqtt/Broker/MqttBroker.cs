@@ -48,6 +48,9 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// <summary>Sessions held (connected or persisted).</summary>
     public int SessionCount => _sessions.Count;
 
+    /// <summary>Subscriptions held across all sessions.</summary>
+    public int SubscriptionCount => _subscriptions.Count;
+
     /// <summary>Retained messages held.</summary>
     public int RetainedCount => _retained.Count;
 

@@ -25,6 +25,7 @@ internal sealed class ClientConnection : IAsyncDisposable
     private long _lastSent;
     private long _lastReceived;
     private int _closed;
+    private bool _started;
 
     public ClientConnection(Stream stream, MqttProtocolVersion version, ILogger logger)
     {
@@ -83,6 +84,7 @@ internal sealed class ClientConnection : IAsyncDisposable
     /// <summary>Starts the read, write and keep-alive loops.</summary>
     public void Start(Func<ClientConnection, MqttPacket, bool> onPacket, ushort keepAliveSeconds)
     {
+        _started = true;
         var read = ReadLoopAsync(onPacket);
         var write = WriteLoopAsync();
         _ = RunAsync(read, write, keepAliveSeconds);
@@ -270,7 +272,15 @@ internal sealed class ClientConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Close();
-        await Completion.ConfigureAwait(false);
+        if (_started)
+        {
+            await Completion.ConfigureAwait(false);
+        }
+        else
+        {
+            await _input.CompleteAsync().ConfigureAwait(false);
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
         _encoder.Dispose();
         _decoder.Dispose();
         _cts.Dispose();
