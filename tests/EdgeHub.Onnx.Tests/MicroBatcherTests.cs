@@ -164,12 +164,20 @@ public sealed class MicroBatcherTests
         Assert.Throws<ObjectDisposedException>(() => { _ = batcher.InferAsync(rows.AsMemory(0, 32)).AsTask(); });
         await batcher.DisposeAsync();
     }
+}
 
-    [Fact]
-    public async Task InferAsync_SequentialSteadyState_AllocatesLittlePerWindow()
+[Collection(NonParallelCollection.Name)]
+public sealed class MicroBatcherAllocationTests
+{
+    private static readonly MlpWeights Weights = TestModels.RandomMlp(21, 32, 64, 32, 5);
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task InferAsync_SequentialSteadyState_AllocatesLittlePerWindow(bool inlineContinuations)
     {
-        using var session = OnnxSession.FromBytes(Model);
-        await using var batcher = new MicroBatcher(session, 32, new MicroBatcherOptions { MaxBatch = 64, MaxDelay = TimeSpan.Zero, RunContinuationsInline = true });
+        using var session = OnnxSession.FromBytes(OnnxModelFactory.CreateMlpClassifier(Weights, TestModels.Metadata()));
+        await using var batcher = new MicroBatcher(session, 32, new MicroBatcherOptions { MaxBatch = 64, MaxDelay = TimeSpan.Zero, RunContinuationsInline = inlineContinuations });
         var row = TestModels.RandomRows(6, 1, Weights).AsMemory();
         for (var i = 0; i < 200; i++)
         {

@@ -9,6 +9,9 @@ namespace EdgeHub.Onnx.Tests;
 /// </summary>
 internal static class OrtTestEnvironment
 {
+    /// <summary>Set in a probe subprocess so the module initializer leaves EDGEHUB_ORT_LIBRARY exactly as the test set it.</summary>
+    public const string ProbeMarker = "EDGEHUB_ONNX_TEST_PROBE";
+
     public static string RepoRoot { get; } = FindRepoRoot();
 
     public static string LibraryPath =>
@@ -21,6 +24,10 @@ internal static class OrtTestEnvironment
 #pragma warning restore CA2255
     internal static void Initialize()
     {
+        if (Environment.GetEnvironmentVariable(ProbeMarker) == "1")
+        {
+            return;
+        }
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("EDGEHUB_ORT_LIBRARY")))
         {
             var cached = Path.Combine(RepoRoot, ".cache", "ort", "1.30.0", "libonnxruntime.so.1");
@@ -59,6 +66,30 @@ internal static class OrtTestEnvironment
         {
             process.Kill(entireProcessTree: true);
             throw new TimeoutException("onnx.checker did not finish within 60 s");
+        }
+        return (process.ExitCode, stdout.Result + stderr);
+    }
+
+    /// <summary>Runs this test assembly as a fresh process (<see cref="ProbeProgram"/>) with EDGEHUB_ORT_LIBRARY set to <paramref name="ortLibrary"/> (null = unset).</summary>
+    public static (int ExitCode, string Output) RunProbe(string? ortLibrary)
+    {
+        var assembly = typeof(ProbeProgram).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(assembly);
+        start.ArgumentList.Add("probe-ort");
+        start.Environment[ProbeMarker] = "1";
+        start.Environment.Remove("EDGEHUB_ORT_LIBRARY");
+        if (ortLibrary != null)
+        {
+            start.Environment["EDGEHUB_ORT_LIBRARY"] = ortLibrary;
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("the probe process did not finish within 60 s");
         }
         return (process.ExitCode, stdout.Result + stderr);
     }

@@ -12,6 +12,30 @@ public sealed class RuntimeLoadingTests
     }
 
     [Fact]
+    public void Shared_FreshProcessWithBadVariable_ExitsWithMessageNamingVariable()
+    {
+        var (exitCode, output) = OrtTestEnvironment.RunProbe("/nonexistent/edgehub/libonnxruntime.so.1");
+        Assert.True(exitCode == 1, $"exit {exitCode}: {output}");
+        Assert.Contains("EDGEHUB_ORT_LIBRARY=/nonexistent/edgehub/libonnxruntime.so.1 does not exist", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Shared_FreshProcessWithoutVariableOrLibrary_ExitsWithMessageNamingVariable()
+    {
+        var (exitCode, output) = OrtTestEnvironment.RunProbe(null);
+        Assert.True(exitCode == 1, $"exit {exitCode}: {output}");
+        Assert.Contains("EDGEHUB_ORT_LIBRARY is not set", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Shared_FreshProcessWithGoodVariable_Loads()
+    {
+        var (exitCode, output) = OrtTestEnvironment.RunProbe(OrtTestEnvironment.LibraryPath);
+        Assert.True(exitCode == 0, $"exit {exitCode}: {output}");
+        Assert.Contains("loaded 1.30.0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_MissingPath_MessageNamesEnvironmentVariable()
     {
         var ex = Assert.Throws<OnnxRuntimeException>(() => OrtRuntime.Load("/nonexistent/edgehub/libonnxruntime.so.1"));
