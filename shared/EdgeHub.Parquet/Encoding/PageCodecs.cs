@@ -51,6 +51,11 @@ internal static class PageCodecs
     /// <summary>Decompresses a page body into exactly <paramref name="output"/>.Length bytes.</summary>
     public static void Decompress(Codec codec, ReadOnlySpan<byte> input, Span<byte> output, string context)
     {
+        if (input.IsEmpty && codec is Codec.Gzip or Codec.Brotli or Codec.Snappy)
+        {
+            if (output.IsEmpty) return;
+            throw new ParquetFormatException($"{context}: empty {codec} page body cannot hold the {output.Length} bytes its header declares");
+        }
         try
         {
             switch (codec)

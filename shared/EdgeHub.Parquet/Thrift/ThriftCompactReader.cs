@@ -38,7 +38,13 @@ internal ref struct ThriftCompactReader
         }
         type = (byte)(b & 0x0F);
         var delta = b >> 4;
-        id = delta != 0 ? (short)(_lastId + delta) : checked((short)UnZigZag(ReadVarint()));
+        if (delta != 0) id = (short)(_lastId + delta);
+        else
+        {
+            var raw = UnZigZag(ReadVarint());
+            if (raw is < short.MinValue or > short.MaxValue) throw Error($"field id {raw} out of range");
+            id = (short)raw;
+        }
         if (type > CompactType.Struct) throw Error($"unknown compact type {type} for field {id}");
         _lastId = id;
         return true;
