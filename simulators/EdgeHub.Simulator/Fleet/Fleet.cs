@@ -176,6 +176,7 @@ public sealed partial class Fleet : IAsyncDisposable
         }
         finally
         {
+            Stats.MarkStopped();
             await run.CancelAsync().ConfigureAwait(false);
             await faults.ConfigureAwait(false);
             _truthWriter?.WriteEnd(DateTimeOffset.UtcNow);

@@ -10,7 +10,7 @@ public sealed class FleetStats
     internal long _connected, _connectFailures, _disconnects, _reconnects;
     internal long _framesSent, _bytesSent, _publishErrors, _duplicatesSent, _malformedSent, _framesQueued, _framesDropped;
     internal long _feedback, _feedbackUnmatched, _feedbackErrors, _lateFrames, _maxLagMicros, _alertsAnswered;
-    private long _startTimestamp;
+    private long _startTimestamp, _stopTimestamp;
 
     /// <summary>publish→feedback latency, matched by frame sequence number (µs).</summary>
     public LatencyHistogram Latency { get; } = new();
@@ -49,10 +49,13 @@ public sealed class FleetStats
     public long MaxLagMicros => Interlocked.Read(ref _maxLagMicros);
     /// <summary>Alerts the clinician bot answered.</summary>
     public long AlertsAnswered => Interlocked.Read(ref _alertsAnswered);
-    /// <summary>Seconds since the fleet started sending.</summary>
-    public double ElapsedSeconds => _startTimestamp == 0 ? 0 : Stopwatch.GetElapsedTime(_startTimestamp).TotalSeconds;
+    /// <summary>Seconds the fleet has been sending (frozen when it stops).</summary>
+    public double ElapsedSeconds => _startTimestamp == 0 ? 0
+        : Stopwatch.GetElapsedTime(_startTimestamp, _stopTimestamp != 0 ? _stopTimestamp : Stopwatch.GetTimestamp()).TotalSeconds;
 
     internal void MarkStarted() => _startTimestamp = Stopwatch.GetTimestamp();
+
+    internal void MarkStopped() => _stopTimestamp = Stopwatch.GetTimestamp();
 
     internal void RecordLag(long micros)
     {

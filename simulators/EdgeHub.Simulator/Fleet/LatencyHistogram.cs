@@ -66,6 +66,51 @@ public sealed class LatencyHistogram
         return Max;
     }
 
+    /// <summary>A copy of the bucket counts, to compute percentiles over an interval with <see cref="PercentileSince"/>.</summary>
+    public long[] Snapshot()
+    {
+        var copy = new long[_counts.Length];
+        for (var i = 0; i < copy.Length; i++)
+        {
+            copy[i] = Interlocked.Read(ref _counts[i]);
+        }
+
+        return copy;
+    }
+
+    /// <summary>
+    /// The percentile (µs) of the values recorded since <paramref name="earlier"/> (a <see cref="Snapshot"/>); 0 when none.
+    /// Replaces <paramref name="earlier"/> with the current counts so the next call covers the next interval.
+    /// </summary>
+    public long PercentileSince(long[] earlier, double percentile)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        var now = Snapshot();
+        long total = 0;
+        for (var i = 0; i < now.Length; i++)
+        {
+            total += now[i] - earlier[i];
+        }
+
+        long result = 0;
+        if (total > 0)
+        {
+            var rank = Math.Max(1, (long)Math.Ceiling(Math.Clamp(percentile, 0, 100) / 100 * total));
+            long seen = 0;
+            for (var i = 0; i < now.Length; i++)
+            {
+                seen += now[i] - earlier[i];
+                if (seen >= rank)
+                {
+                    result = UpperBound(i);
+                    break;
+                }
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Clears every count.</summary>
     public void Reset()
     {
