@@ -13,7 +13,31 @@ public static class BenchSuite
     /// <summary>Every benchmark, in the order <c>all</c> runs them.</summary>
     public static IReadOnlyList<BenchDefinition> All { get; } =
     [
+        new("inference", "3 µs/window target", async (args, ct) =>
+        {
+            await InferenceBench.RunAsync(Console.Out, new InferenceBenchOptions(), ct).ConfigureAwait(false);
+            return 0;
+        }),
+        new("parquet", "DuckDB single-thread", (args, _) =>
+            Task.FromResult(ParquetBench.Run(new ParquetBenchOptions { Rows = IntArg(args, "--rows", 10_000_000) }, Console.Out))),
     ];
+
+    /// <summary>Reads an integer option such as <c>--rows 100000</c>, or the default.</summary>
+    public static int IntArg(string[] args, string name, int fallback)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        for (var i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] == name)
+            {
+                return int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0
+                    ? value
+                    : throw new ArgumentException($"{name} needs a positive integer, got '{args[i + 1]}'");
+            }
+        }
+
+        return fallback;
+    }
 
     /// <summary>Runs one benchmark by name, or all of them followed by the Markdown summary.</summary>
     public static async Task<int> RunAsync(string name, string[] args, TextWriter output, CancellationToken ct)
