@@ -13,10 +13,11 @@ public sealed unsafe class OrtRuntime
     private static readonly Lazy<OrtRuntime> SharedRuntime = new(
         () => new OrtRuntime(
             OrtLibraryResolver.Load(Environment.GetEnvironmentVariable(OrtLibraryResolver.EnvironmentVariable), AppContext.BaseDirectory, out var from),
-            from),
+            from,
+            OrtApiIndex.ApiVersion),
         LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private OrtRuntime(nint library, string loadedFrom)
+    private OrtRuntime(nint library, string loadedFrom, uint apiVersion)
     {
         LibraryPath = loadedFrom;
         var apiBase = (nint*)((delegate* unmanaged<nint>)OrtLibraryResolver.GetApiBase(library, loadedFrom))();
@@ -24,11 +25,11 @@ public sealed unsafe class OrtRuntime
         var getApi = (delegate* unmanaged<uint, nint>)apiBase[0];
         var getVersion = (delegate* unmanaged<byte*>)apiBase[1];
         Version = Marshal.PtrToStringUTF8((nint)getVersion()) ?? "unknown";
-        var table = getApi(OrtApiIndex.ApiVersion);
+        var table = getApi(apiVersion);
         if (table == 0)
         {
             throw new OnnxRuntimeException(
-                $"ONNX Runtime {Version} at {loadedFrom} is too old: EdgeHub needs C API version {OrtApiIndex.ApiVersion} (ORT 1.{OrtApiIndex.ApiVersion} or newer). " +
+                $"ONNX Runtime {Version} at {loadedFrom} is too old: EdgeHub needs C API version {apiVersion} (ORT 1.{apiVersion} or newer). " +
                 $"Set {OrtLibraryResolver.EnvironmentVariable} to a newer libonnxruntime.so.1 (./tools/setup-ort.sh fetches 1.30.0).");
         }
         Api = new OrtApi(table);
@@ -59,10 +60,13 @@ public sealed unsafe class OrtRuntime
     public static OrtRuntime Shared => SharedRuntime.Value;
 
     /// <summary>Loads ONNX Runtime from one explicit path (tools and tests; services use <see cref="Shared"/>).</summary>
-    public static OrtRuntime Load(string libraryPath)
+    public static OrtRuntime Load(string libraryPath) => Load(libraryPath, OrtApiIndex.ApiVersion);
+
+    /// <summary>Loads from a path asking for a given C API version (tests use a version no library has yet).</summary>
+    internal static OrtRuntime Load(string libraryPath, uint apiVersion)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(libraryPath);
-        return new OrtRuntime(OrtLibraryResolver.LoadExplicit(libraryPath, libraryPath), libraryPath);
+        return new OrtRuntime(OrtLibraryResolver.LoadExplicit(libraryPath, libraryPath), libraryPath, apiVersion);
     }
 
     /// <summary>ORT's version string, for example "1.30.0".</summary>

@@ -183,14 +183,19 @@ public sealed class MicroBatcherAllocationTests
         {
             await batcher.InferAsync(row);
         }
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        const int windows = 2000;
-        for (var i = 0; i < windows; i++)
+        // Whole-process count: thread-pool thread injection on a loaded machine allocates now and then, so the quietest of
+        // several rounds is what says whether the batcher's own path allocates per window.
+        const int windows = 1000;
+        var perWindow = double.MaxValue;
+        for (var round = 0; round < 5; round++)
         {
-            await batcher.InferAsync(row);
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            for (var i = 0; i < windows; i++)
+            {
+                await batcher.InferAsync(row);
+            }
+            perWindow = Math.Min(perWindow, (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)windows);
         }
-        var perWindow = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)windows;
-        // Whole-process count (xunit's own threads included): the batcher's path itself should allocate nothing per window.
-        Assert.True(perWindow < 64, $"{perWindow:F1} bytes allocated per window");
+        Assert.True(perWindow < 8, $"{perWindow:F1} bytes allocated per window in the quietest round");
     }
 }

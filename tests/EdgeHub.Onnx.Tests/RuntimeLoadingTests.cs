@@ -142,6 +142,17 @@ public sealed class RuntimeLoadingTests
     }
 
     [Fact]
+    public void Load_LibraryOlderThanRequestedApi_SaysTooOldAndNamesVariable()
+    {
+        // No ORT release has C API 999, so 1.30.0 plays the part of a library too old for what we ask.
+        var ex = Assert.Throws<OnnxRuntimeException>(() => OrtRuntime.Load(OrtTestEnvironment.LibraryPath, 999));
+        Assert.Contains("ONNX Runtime 1.30.0", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("is too old", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("C API version 999", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("EDGEHUB_ORT_LIBRARY", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_ExplicitRealLibrary_ReportsVersion()
     {
         var runtime = OrtRuntime.Load(OrtTestEnvironment.LibraryPath);
