@@ -25,6 +25,30 @@ public sealed class DatasetReconciler(HubOptions options, HubCatalog catalog, Da
         return added;
     }
 
+    /// <summary>
+    /// Records the given versions of the region's table (idempotent). The ingest path calls it for commits the dataset store
+    /// made on its own: held deltas committed once their gap filled, and duplicates whose first commit was never recorded.
+    /// </summary>
+    public async Task<int> RecordVersionsAsync(string region, long fromVersion, long toVersion, CancellationToken ct)
+    {
+        var table = store.Open(region);
+        var added = 0;
+        for (var v = fromVersion; v <= toVersion; v++)
+        {
+            if (DeltaLogCommit.TryRead(table.TablePath, region, v, options.NodeId) is not { } record)
+            {
+                continue;
+            }
+
+            var path = FirstDataFile(table.TablePath, v);
+            record = record with { LabelledRows = path is null ? 0 : CountLabelled(table, path) };
+            await catalog.RecordCommitAsync(record, ct).ConfigureAwait(false);
+            added++;
+        }
+
+        return added;
+    }
+
     /// <summary>Records every edge commit of the region's table the catalog lacks.</summary>
     public async Task<int> ReconcileAsync(string region, CancellationToken ct)
     {
@@ -64,6 +88,21 @@ public sealed class DatasetReconciler(HubOptions options, HubCatalog catalog, Da
         }
 
         return added;
+    }
+
+    private static string? FirstDataFile(string tablePath, long version)
+    {
+        var file = Path.Combine(tablePath, "_delta_log", version.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + ".json");
+        foreach (var line in File.ReadLines(file))
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            if (doc.RootElement.TryGetProperty("add", out var add) && add.TryGetProperty("path", out var p))
+            {
+                return Uri.UnescapeDataString(p.GetString() ?? "");
+            }
+        }
+
+        return null;
     }
 
     private static long FileSize(DeltaTable table, string? path)

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using EdgeHub.Contracts;
 using EdgeHub.Datasets;
 using EdgeHub.Hub.Catalog;
+using EdgeHub.Hub.Hosting;
 using EdgeHub.Hub.Observability;
 using EdgeHub.Hub.Options;
 using Microsoft.Extensions.Logging;
@@ -21,11 +22,14 @@ public sealed class DeltaIngestor
     private readonly HubCatalog _catalog;
     private readonly DatasetStore _store;
     private readonly HubMetrics _metrics;
+    private readonly DatasetReconciler _reconciler;
     private readonly ILogger _logger;
 
     /// <summary>Creates the ingestor.</summary>
-    public DeltaIngestor(HubOptions options, HubCatalog catalog, DatasetStore store, HubMetrics metrics, ILogger<DeltaIngestor> logger)
+    public DeltaIngestor(HubOptions options, HubCatalog catalog, DatasetStore store, DatasetReconciler reconciler, HubMetrics metrics,
+        ILogger<DeltaIngestor> logger)
     {
+        _reconciler = reconciler ?? throw new ArgumentNullException(nameof(reconciler));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         _store = store ?? throw new ArgumentNullException(nameof(store));
@@ -93,11 +97,18 @@ public sealed class DeltaIngestor
                 await _catalog.RecordCommitAsync(record, ct).ConfigureAwait(false);
                 _metrics.Delta(s.Transport, "committed", payload.Length, manifest.Rows, seconds);
                 Committed?.Invoke(record);
+                await RecordDrainedAsync(s.Region, s.EdgeId, manifest.Sequence, committed.Version, ct).ConfigureAwait(false);
                 return Ack(deltaId, manifest.Sequence, "committed", committed.Version, null);
             }
 
             case CommitResult.Duplicate duplicate:
                 _metrics.Delta(s.Transport, "duplicate", payload.Length, manifest.Rows, seconds);
+                if (await _catalog.GetVersionAsync(s.Region, duplicate.Version, ct).ConfigureAwait(false) is null)
+                {
+                    // First committed by a node that died before recording it, or drained from the held queue elsewhere.
+                    await _reconciler.RecordVersionsAsync(s.Region, duplicate.Version, duplicate.Version, ct).ConfigureAwait(false);
+                }
+
                 return Ack(deltaId, manifest.Sequence, "duplicate", duplicate.Version, null);
             case CommitResult.Held held:
                 _metrics.Delta(s.Transport, "held", payload.Length, manifest.Rows, seconds);
@@ -107,6 +118,19 @@ public sealed class DeltaIngestor
                 return await RejectAsync(s, deltaId, sequence, rejected.Reason, started, ct).ConfigureAwait(false);
             default:
                 throw new InvalidOperationException($"unknown commit result {result}");
+        }
+    }
+
+    /// <summary>
+    /// Committing one delta may let the store commit this edge's held successors (the gap filled); those commits never come
+    /// back as results, so record them here from the log.
+    /// </summary>
+    private async ValueTask RecordDrainedAsync(string region, string edgeId, long sequence, long version, CancellationToken ct)
+    {
+        var table = _store.Open(region);
+        if (table.LastSequence(edgeId) is { } last && last > sequence)
+        {
+            await _reconciler.RecordVersionsAsync(region, version + 1, table.LatestVersion, ct).ConfigureAwait(false);
         }
     }
 
