@@ -76,6 +76,10 @@ public sealed class TrainingSetBuilder
                 {
                     AddLabel(id, l, at, addedSinceParent);
                 }
+                else
+                {
+                    _labelRows++; // an "acknowledge": seen, no label
+                }
 
                 continue;
             }
