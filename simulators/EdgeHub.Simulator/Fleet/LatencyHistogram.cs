@@ -108,6 +108,7 @@ public sealed class LatencyHistogram
             }
         }
 
+        now.CopyTo(earlier, 0);
         return result;
     }
 
