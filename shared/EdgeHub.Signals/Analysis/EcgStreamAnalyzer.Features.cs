@@ -91,7 +91,8 @@ public sealed partial class EcgStreamAnalyzer
         Set(f, 17, ampMean);
         Set(f, 18, beats > 1 && ampMean > 0 ? Math.Sqrt(Math.Max(0, ampSq / beats - ampMean * ampMean)) / ampMean : double.NaN);
         f[19] = beats;
-        var sinceLast = SecondsSinceLastBeat * 1000;
+        // A beat is reported up to QrsDetector.MaxDelaySeconds after its R peak, so only that much less silence is certain.
+        var sinceLast = Math.Max(0, SecondsSinceLastBeat - QrsDetector.MaxDelaySeconds) * 1000;
         Set(f, 20, nrr > 0 ? Math.Max(maxRr, sinceLast) : (_samples > 0 ? sinceLast : double.NaN));
         WriteQuality(f, windowStart);
         Set(f, 26, _spo2 ?? double.NaN);
