@@ -20,6 +20,7 @@ public static class BenchSuite
         }),
         new("parquet", "DuckDB single-thread", (args, _) =>
             Task.FromResult(ParquetBench.Run(new ParquetBenchOptions { Rows = IntArg(args, "--rows", 10_000_000) }, Console.Out))),
+        new("mqtt", "mosquitto 2.0, same load and limits", MqttBench.RunAsync),
     ];
 
     /// <summary>Reads an integer option such as <c>--rows 100000</c>, or the default.</summary>
