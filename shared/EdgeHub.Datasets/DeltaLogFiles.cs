@@ -10,8 +10,8 @@ internal static class DeltaLogFiles
 
     /// <summary>
     /// Publishes <paramref name="content"/> as <paramref name="target"/> only if no file of that name exists: the bytes go to a
-    /// temporary file first (fsynced), which is then hard-linked into place without replacement (File.Move with
-    /// overwrite:false). A reader never sees a partial commit, and of two racing writers exactly one wins. Returns false when
+    /// temporary file first (fsynced), which is then hard-linked into place (<see cref="NativeLink"/>), which fails if
+    /// the name exists. A reader never sees a partial commit, and of two racing writers exactly one wins. Returns false when
     /// the target already exists.
     /// </summary>
     public static bool TryPublish(string target, ReadOnlySpan<byte> content)
@@ -25,13 +25,7 @@ internal static class DeltaLogFiles
         }
         try
         {
-            if (File.Exists(target)) return false;
-            File.Move(tmp, target, overwrite: false);
-            return true;
-        }
-        catch (IOException) when (File.Exists(target))
-        {
-            return false;
+            return NativeLink.TryCreateExclusive(tmp, target);
         }
         finally
         {
