@@ -55,16 +55,14 @@ public sealed partial class Fleet
         await Task.WhenAll(storms).ConfigureAwait(false);
     }
 
-    private async Task StormOneAsync(DeviceConnection connection, TimeSpan downFor, CancellationToken ct)
+    private static async Task StormOneAsync(DeviceConnection connection, TimeSpan downFor, CancellationToken ct)
     {
         try
         {
             await connection.DropAsync(ct).ConfigureAwait(false);
             await Task.Delay(downFor, ct).ConfigureAwait(false);
-            if (await connection.ConnectAsync(5, ct).ConfigureAwait(false))
-            {
-                Interlocked.Increment(ref Stats._reconnects);
-            }
+            // The connection's Connected event counts the reconnect.
+            await connection.ConnectAsync(5, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
