@@ -50,6 +50,7 @@ public static class InferenceBench
         output.WriteLine("  batch   µs/run   µs/window   windows/s   bytes/run   vs 3 µs target");
 
         var perWindow = new JsonObject();
+        var cases = new JsonArray();
         long worstAllocation = 0;
         double bestWindowsPerSecond = 0;
         var maxBatch = options.BatchSizes.Max();
@@ -65,6 +66,16 @@ public static class InferenceBench
                 bestWindowsPerSecond = Math.Max(bestWindowsPerSecond, windowsPerSecond);
                 worstAllocation = Math.Max(worstAllocation, bytesPerRun);
                 perWindow[batch.ToString(CultureInfo.InvariantCulture)] = Math.Round(usPerWindow, 3);
+                if (batch >= 64)
+                {
+                    // The target is stated for batch ≥ 64; the ratio is target / measured, so ≥ 1 meets it.
+                    cases.Add(new JsonObject
+                    {
+                        ["case"] = $"batch{batch}",
+                        ["us_per_window"] = Math.Round(usPerWindow, 3),
+                        ["ratio"] = Math.Round(TargetMicrosecondsPerWindow / usPerWindow, 2),
+                    });
+                }
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {batch,5} {usPerRun,8:F1} {usPerWindow,11:F3} {windowsPerSecond,11:N0} {bytesPerRun,11} {TargetMicrosecondsPerWindow / usPerWindow,10:F2}x{(batch >= 64 ? (usPerWindow <= TargetMicrosecondsPerWindow ? "  ok" : "  MISSED") : string.Empty)}"));
             }
@@ -85,6 +96,7 @@ public static class InferenceBench
             ["target_us_per_window"] = TargetMicrosecondsPerWindow,
             ["model"] = weights.Architecture,
             ["ort_version"] = session.Runtime.Version,
+            ["cases"] = cases,
             ["batcher"] = new JsonObject
             {
                 ["callers"] = options.BatcherCallers,
