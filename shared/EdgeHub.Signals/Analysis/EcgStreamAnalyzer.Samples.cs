@@ -5,7 +5,11 @@ public sealed partial class EcgStreamAnalyzer
     private const double FlatSeconds = 0.25;       // a line this long with no movement counts as leads off
     private const float FlatStepMv = 0.002f;
     private const float SaturationMv = 5f;         // a plateau at ≥ 5 mV is a clipped amplifier, not ECG
-    private const double NoisyHfRmsMv = 0.1;       // first-difference RMS of a 1-s block above this: muscle / mains noise
+    // Noise: in clean ECG only the QRS (≈ 10–15 % of samples) moves more than 0.1 mV from one sample to the next, whatever its
+    // amplitude; when over 30 % of a second's samples do, broadband noise of ≳ 0.07 mV RMS (muscle, mains, electrode) dominates.
+    // A count, unlike an RMS, is not inflated by tall QRS complexes (MIT-BIH 116).
+    private const float RoughStepMv = 0.1f;
+    private const double NoisyRoughFraction = 0.3;
     private const double NoisyWanderMv = 2.0;      // baseline excursion within one second above this: motion
 
     /// <summary>Signal-quality tallies for one second of signal (block = sample index / sample rate).</summary>
@@ -16,10 +20,11 @@ public sealed partial class EcgStreamAnalyzer
         public int Saturated;
         public int LeadOff;
         public double DiffSquares;
+        public int Rough;
         public float BaselineMin;
         public float BaselineMax;
 
-        public readonly bool Noisy => Count > 1 && (Math.Sqrt(DiffSquares / (Count - 1)) > NoisyHfRmsMv || BaselineMax - BaselineMin > NoisyWanderMv);
+        public readonly bool Noisy => Count > 1 && (Rough > NoisyRoughFraction * Count || BaselineMax - BaselineMin > NoisyWanderMv);
     }
 
     private void AppendSample(short raw, float mv, bool leadOffFlag)
@@ -51,6 +56,7 @@ public sealed partial class EcgStreamAnalyzer
         {
             var d = mv - _prevMv;
             block.DiffSquares += (double)d * d;
+            block.Rough += Math.Abs(d) > RoughStepMv ? 1 : 0;
         }
 
         var clipped = raw == short.MaxValue || raw == short.MinValue || (index > 0 && raw == _prevRaw && Math.Abs(mv) >= SaturationMv);
