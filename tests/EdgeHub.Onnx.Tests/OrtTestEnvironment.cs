@@ -40,7 +40,13 @@ internal static class OrtTestEnvironment
     }
 
     /// <summary>Runs onnx.checker.check_model(full_check=True) with Debian's python3-onnx; returns (exit code, stderr).</summary>
-    public static (int ExitCode, string Output) CheckWithPython(string modelPath)
+    public static (int ExitCode, string Output) CheckWithPython(string modelPath) =>
+        RunPython(
+            "import sys, onnx; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print('ok', m.ir_version, m.opset_import[0].version)",
+            modelPath);
+
+    /// <summary>Runs a Python snippet with Debian's python3 (which has python3-onnx); arguments arrive in sys.argv[1:].</summary>
+    public static (int ExitCode, string Output) RunPython(string script, params string[] arguments)
     {
         const string python = "/usr/bin/python3";
         if (!File.Exists(python))
@@ -54,8 +60,11 @@ internal static class OrtTestEnvironment
             UseShellExecute = false,
         };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("import sys, onnx; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print('ok', m.ir_version, m.opset_import[0].version)");
-        start.ArgumentList.Add(modelPath);
+        start.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
         // The pyenv python on PATH lacks onnx; make sure Debian's site-packages are what Python sees.
         start.Environment.Remove("PYTHONPATH");
         start.Environment.Remove("PYTHONHOME");
@@ -65,7 +74,7 @@ internal static class OrtTestEnvironment
         if (!process.WaitForExit(60_000))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("onnx.checker did not finish within 60 s");
+            throw new TimeoutException("python3 did not finish within 60 s");
         }
         return (process.ExitCode, stdout.Result + stderr);
     }
