@@ -126,6 +126,24 @@ public sealed class FleetTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Run_EmbeddedBroker_FramesAndFeedbackFlow()
+    {
+        await using var broker = new EdgeHub.Mqtt.MqttBroker(new EdgeHub.Mqtt.MqttBrokerOptions { Port = 0 });
+        await broker.StartAsync();
+        await using var edge = await EchoEdge.StartAsync(broker.Port);
+        var options = new FleetOptions { BrokerPort = broker.Port, Devices = 50, FramesPerSecond = 2, Duration = TimeSpan.FromSeconds(3) };
+        await using var fleet = new Fleet(options);
+        await Eventually.WithinAsync(fleet.RunAsync(CancellationToken.None).ContinueWith(_ => true, TaskScheduler.Default), Deadline, "fleet run");
+        var s = fleet.Summarize();
+        output.WriteLine(s.ToJson());
+        Assert.Equal(50, s.ConnectedAtEnd);
+        Assert.InRange(s.FramesSent, (50 * 5) - 5, 50 * 6);
+        await Eventually.TrueAsync(() => edge.Valid == s.FramesSent, Deadline, $"edge received {edge.Valid} of {s.FramesSent} frames");
+        await Eventually.TrueAsync(() => fleet.Stats.Latency.Count == s.FramesSent, Deadline,
+            $"latency matched for {fleet.Stats.Latency.Count} of {s.FramesSent} frames");
+    }
+
+    [Fact]
     public async Task Run_NoBroker_FailsWithAClearReason()
     {
         var options = new FleetOptions { BrokerPort = 1, Devices = 2, Duration = TimeSpan.FromSeconds(1), ConnectConcurrency = 2 };
