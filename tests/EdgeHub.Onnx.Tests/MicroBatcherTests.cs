@@ -148,6 +148,43 @@ public sealed class MicroBatcherTests
     }
 
     [Fact]
+    public async Task DisposeAsync_WhileCallersSubmit_EveryCallEndsWithResultOrObjectDisposed()
+    {
+        using var session = OnnxSession.FromBytes(Model);
+        var batcher = new MicroBatcher(session, 32, new MicroBatcherOptions { MaxBatch = 16, QueueCapacity = 8, MaxDelay = TimeSpan.Zero });
+        var row = TestModels.RandomRows(8, 1, Weights);
+        long results = 0, disposed = 0;
+        using var started = new CountdownEvent(8);
+        var callers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            started.Signal();
+            while (true)
+            {
+                try
+                {
+                    await batcher.InferAsync(row);
+                    Interlocked.Increment(ref results);
+                }
+                catch (ObjectDisposedException)
+                {
+                    Interlocked.Increment(ref disposed);
+                    return;
+                }
+            }
+        })).ToArray();
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Interlocked.Read(ref results) < 200 && DateTime.UtcNow < deadline)
+        {
+            await Task.Yield();
+        }
+        await batcher.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(Interlocked.Read(ref results) >= 200);
+        Assert.Equal(8, Interlocked.Read(ref disposed));
+    }
+
+    [Fact]
     public async Task DisposeAsync_RunsQueuedWindows_ThenRejectsNewOnes()
     {
         using var session = OnnxSession.FromBytes(Model);
