@@ -29,8 +29,19 @@ internal static class EvalCommand
             DefaultValueFactory = _ => BeatScoring.DefaultMatchWindowSeconds * 1000,
         };
         var qrs = new Command("qrs", "score the QRS detector against reference beat annotations, like WFDB bxb") { records, start, signal, window };
-        qrs.SetAction((ParseResult pr, CancellationToken ct) => Task.FromResult(Run(
-            pr.GetValue(records)!, pr.GetValue(start), pr.GetValue(signal), pr.GetValue(window), ct)));
+        qrs.SetAction((ParseResult pr, CancellationToken ct) =>
+        {
+            try
+            {
+                return Task.FromResult(Run(pr.GetValue(records)!, pr.GetValue(start), pr.GetValue(signal), pr.GetValue(window), ct));
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+            {
+                // Bad input is the user's to fix: one line saying what and where, no stack trace.
+                Console.Error.WriteLine($"edgehub eval qrs: {ex.Message}");
+                return Task.FromResult(1);
+            }
+        });
         return new Command("eval", "score beat detection like WFDB bxb") { qrs };
     }
 

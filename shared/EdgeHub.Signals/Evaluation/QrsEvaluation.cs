@@ -91,12 +91,12 @@ public static class QrsEvaluation
         {
             return i >= 0 && i < record.Signals.Count
                 ? i
-                : throw new ArgumentOutOfRangeException(nameof(signal), $"record '{record.Name}' has signals 0..{record.Signals.Count - 1}, not {i}");
+                : throw new ArgumentException($"record '{record.Name}' has signals 0..{record.Signals.Count - 1}, not {i}");
         }
 
         var byName = record.IndexOfSignal(signal);
         return byName >= 0
             ? byName
-            : throw new ArgumentException($"record '{record.Name}' has no signal described as '{signal}'", nameof(signal));
+            : throw new ArgumentException($"record '{record.Name}' has no signal described as '{signal}'");
     }
 }
