@@ -302,4 +302,19 @@ public sealed class RolloutTests
         Assert.Equal("eu-0", commands.Single(c => c.EdgeId == "e4").ModelVersion);
         Assert.Equal("eu-1", commands.Single(c => c.EdgeId is null).ModelVersion);
     }
+
+    [Fact]
+    public void Rollout_ErrorThatPredatesTheAssignment_DoesNotAbort_ButANewOneDoes()
+    {
+        var engine = new RolloutEngine("eu", "eu-1", Five, T0);
+        var fleet = new FakeFleet("eu-1", Five);
+        fleet.Edges["e1"].Error = "old trouble with eu-0";
+        engine.Create(Plan(), T0);
+        fleet.Run(engine, T0, TimeSpan.FromMinutes(1), T0.AddMinutes(5));
+        Assert.Equal(RolloutState.Canary, engine.Active!.State);
+        fleet.Edges["e1"].Error = "run failed: shape mismatch";
+        fleet.Run(engine, T0.AddMinutes(6), TimeSpan.FromMinutes(1), T0.AddHours(1));
+        Assert.Equal(RolloutState.RolledBack, engine.Finished[^1].State);
+        Assert.Contains("shape mismatch", engine.Finished[^1].AbortReason, StringComparison.Ordinal);
+    }
 }

@@ -88,6 +88,24 @@ public sealed class TrainingSet
 
     public TrainingSetStats Stats { get; }
 
+    /// <summary>
+    /// Labelled windows new since the parent's dataset version (training and holdout): the count
+    /// <see cref="Promotion.RetrainState.NewLabelledRows"/> wants.
+    /// </summary>
+    public int NewRowCount
+    {
+        get
+        {
+            var n = 0;
+            foreach (var fresh in IsNew)
+            {
+                n += fresh ? 1 : 0;
+            }
+
+            return n;
+        }
+    }
+
     /// <summary>Rows that may be trained on (not in the holdout).</summary>
     public int[] TrainIndices => _train ??= Select(static (_, holdout) => !holdout);
 

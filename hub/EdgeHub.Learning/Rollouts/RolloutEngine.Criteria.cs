@@ -30,7 +30,10 @@ public sealed partial class RolloutEngine
                 continue;
             }
 
-            if (o.ModelError is { } err && (o.ModelErrorVersion is null || o.ModelErrorVersion == target))
+            // An error naming another model is not this rollout's; an unattributed one counts unless it predates the assignment.
+            if (o.ModelError is { } err
+                && (o.ModelErrorVersion == target
+                    || o.ModelErrorVersion is null && !(r.ErrorAtAssignment.TryGetValue(edge, out var before) && before == err)))
             {
                 failed.Add(edge);
                 firstFailure ??= F($"edge {edge} failed to load or run {target}: {err}");

@@ -164,6 +164,11 @@ public sealed partial class RolloutEngine
         foreach (var e in edges)
         {
             r.Assigned[e] = now;
+            if (_s.Edges.TryGetValue(e, out var track) && track.Last?.ModelError is { } previous)
+            {
+                r.ErrorAtAssignment[e] = previous;
+            }
+
             commands.Add(new AssignmentCommand
             {
                 Region = Region, EdgeId = e, ModelVersion = r.Plan.ModelVersion, RolloutId = r.RolloutId,

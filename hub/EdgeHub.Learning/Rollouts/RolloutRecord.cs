@@ -26,6 +26,8 @@ public sealed class RolloutRecord
     public Dictionary<string, DateTimeOffset> Assigned { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Edges first seen running the model, and when.</summary>
     public Dictionary<string, DateTimeOffset> Running { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Each assigned edge's last model error at assignment time: an error that was already there is not this model's.</summary>
+    public Dictionary<string, string> ErrorAtAssignment { get; set; } = new(StringComparer.Ordinal);
     public string? AbortReason { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
     public List<RolloutEvent> History { get; set; } = [];
