@@ -172,6 +172,33 @@ public sealed class TrainerTests
         Assert.Throws<ArgumentException>(() => (TrainerOptions.Mlp with { HiddenLayers = [0] }).Validate());
     }
 
+    [Fact]
+    public void Train_Cancelled_Stops()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.Throws<OperationCanceledException>(() => MlpTrainer.TrainFull(TestData.BaseSet, TestData.Options, cts.Token));
+    }
+
+    [Fact]
+    public void TrainingSet_NonFiniteFeature_IsRefusedWithItsName()
+    {
+        var features = new float[2 * TrainingSet.FeatureCount];
+        features[TrainingSet.FeatureCount + 26] = float.NaN;
+        var e = Assert.Throws<ArgumentException>(() => new TrainingSet(features, [0, 1], new bool[2], new bool[2], HoldoutDefinition.Default, 1));
+        Assert.Contains("'spo2_pct' of row 1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_AbsurdLearningRate_ReportsDivergence()
+    {
+        var rows = new SyntheticFeatureGenerator(6).Generate(2_000);
+        var set = SyntheticFeatureGenerator.ToTrainingSet(HoldoutDefinition.Default, 1, null, (rows, false));
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            MlpTrainer.TrainFull(set, TrainerOptions.Mlp with { LearningRate = 1e30f, FinalLearningRateFraction = 1, Epochs = 2 }));
+        Assert.Contains("diverged", e.Message, StringComparison.Ordinal);
+    }
+
     private static TrainingSet Eval(GeneratedRows rows) =>
         new(rows.Features, rows.Labels, new bool[rows.Count], new bool[rows.Count], HoldoutDefinition.Default, 0);
 

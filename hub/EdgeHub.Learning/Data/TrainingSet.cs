@@ -47,6 +47,16 @@ public sealed class TrainingSet
                 $"{n} labels need {n * FeatureCount} feature values and {n} new/holdout flags; got {features.Length}, {isNew.Length}, {isHoldout.Length}");
         }
 
+        for (var i = 0; i < features.Length; i++)
+        {
+            if (!float.IsFinite(features[i]))
+            {
+                throw new ArgumentException(
+                    $"feature '{FeatureSchema.Features[i % FeatureCount].Name}' of row {i / FeatureCount} is {features[i]}; impute missing values (TrainingSetBuilder does) before training",
+                    nameof(features));
+            }
+        }
+
         foreach (var label in labels)
         {
             if ((uint)label >= RhythmClasses.Count)

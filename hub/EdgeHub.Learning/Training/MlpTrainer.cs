@@ -119,6 +119,11 @@ public static class MlpTrainer
             }
 
             lastLoss = lossSum / order.Length;
+            if (!double.IsFinite(lastLoss))
+            {
+                throw new InvalidOperationException(
+                    $"training diverged in epoch {epoch + 1} (loss {lastLoss}); lower the learning rate (now {learningRate}) or check the features' scale");
+            }
         }
 
         return lastLoss;
