@@ -75,6 +75,19 @@ public sealed class AlertTracker
         }
     }
 
+    /// <summary>Adds the id of every active alert to <paramref name="ids"/>.</summary>
+    public void CopyActiveIds(List<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        foreach (ref readonly var s in _slots.AsSpan())
+        {
+            if (s.AlertId is not null)
+            {
+                ids.Add(s.AlertId);
+            }
+        }
+    }
+
     /// <summary>Active alert id of <paramref name="kind"/>, or null.</summary>
     public string? ActiveId(AlertKind kind) => _slots[kind.Index].AlertId;
 

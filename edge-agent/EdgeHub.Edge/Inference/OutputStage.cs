@@ -15,6 +15,8 @@ namespace EdgeHub.Edge.Inference;
 /// </summary>
 public sealed class OutputStage
 {
+    private static readonly int LeadOffFeature = FeatureSchema.IndexOf("lead_off_fraction");
+    private static readonly int QualityFeature = FeatureSchema.IndexOf("signal_quality");
     private readonly EdgeOptions _options;
     private readonly IEdgePublisher _publisher;
     private readonly StoreWriter? _store;
@@ -47,7 +49,12 @@ public sealed class OutputStage
         var p = 0f;
         if (!probabilities.IsEmpty)
         {
-            n += SafetyNet.EvaluateModel(tracker, probabilities, _options.Alerts, now, _events.AsSpan(n));
+            // A window that is mostly lead-off or noise says nothing about the rhythm: it neither raises nor clears model alerts.
+            if (item.Features[LeadOffFeature] <= 0.2f && item.Features[QualityFeature] >= 0.5f && !item.Safety.LeadOff)
+            {
+                n += SafetyNet.EvaluateModel(tracker, probabilities, _options.Alerts, now, _events.AsSpan(n));
+            }
+
             cls = InferenceEngine.ArgMax(probabilities);
             p = probabilities[cls];
             device.LastClass = cls;
@@ -84,6 +91,11 @@ public sealed class OutputStage
                 }
 
                 record.AlertId = alertId;
+                if (alertId is not null)
+                {
+                    tracker.CopyActiveIds(record.AlertIds);
+                }
+
                 _store.Enqueue(record);
             }
         }

@@ -123,6 +123,7 @@ public sealed class LabelIngest
 
         var windows = store.ApplyLabel(alertId, (int)cls.Value, action, at);
         _metrics.Label(matched: windows > 0);
+        _logger.LogInformation("label '{Action}' for {Kind} alert {AlertId}: {Windows} windows labelled {Class}", action, kindName, alertId, windows, RhythmClasses.Name(cls.Value));
         if (AlertKinds.Find(kindName)?.Source == "model")
         {
             Interlocked.Increment(ref _modelLabels);

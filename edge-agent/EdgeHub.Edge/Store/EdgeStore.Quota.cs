@@ -84,6 +84,8 @@ public sealed partial class EdgeStore
         var removed = (long)w.ExecuteNonQuery();
         using var l = Command($"DELETE FROM label_rows WHERE seq IN (SELECT seq FROM deltas WHERE acked_at IS NOT NULL AND acked_at < {cutoff})", tx);
         removed += l.ExecuteNonQuery();
+        using var links = Command("DELETE FROM alert_windows WHERE window < (SELECT coalesce(min(id), 0) FROM windows)", tx);
+        links.ExecuteNonQuery();
         // Keep the delta's row (sequence, id, sha256: the history) but not its bytes.
         Exec($"UPDATE deltas SET bytes = NULL WHERE acked_at IS NOT NULL AND acked_at < {cutoff} AND bytes IS NOT NULL", tx);
         tx.Commit();

@@ -19,6 +19,7 @@ public sealed partial class EdgeStore : IDisposable
     private readonly string _edgeId;
     private readonly ILogger _logger;
     private readonly sqlite3_stmt _insertWindow;
+    private readonly sqlite3_stmt _insertAlertWindow;
     private long _pendingRows;
     private bool _disposed;
 
@@ -46,6 +47,7 @@ public sealed partial class EdgeStore : IDisposable
                                  model_version, predicted_class, probs, alert_id)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             """);
+        _insertAlertWindow = PrepareRaw("INSERT OR IGNORE INTO alert_windows (alert_id, window) VALUES (?1, ?2)");
         _pendingRows = Scalar("SELECT (SELECT count(*) FROM windows WHERE seq IS NULL) + (SELECT count(*) FROM label_rows WHERE seq IS NULL)");
     }
 
@@ -112,7 +114,16 @@ public sealed partial class EdgeStore : IDisposable
                     var rc = raw.sqlite3_step(st);
                     raw.sqlite3_reset(st);
                     Check(rc == raw.SQLITE_DONE ? raw.SQLITE_OK : rc, "insert window");
-                    rowIds[i] = raw.sqlite3_last_insert_rowid(db);
+                    var rowId = raw.sqlite3_last_insert_rowid(db);
+                    rowIds[i] = rowId;
+                    foreach (var alertId in r.AlertIds)
+                    {
+                        raw.sqlite3_bind_text(_insertAlertWindow, 1, alertId);
+                        raw.sqlite3_bind_int64(_insertAlertWindow, 2, rowId);
+                        rc = raw.sqlite3_step(_insertAlertWindow);
+                        raw.sqlite3_reset(_insertAlertWindow);
+                        Check(rc == raw.SQLITE_DONE ? raw.SQLITE_OK : rc, "insert alert window");
+                    }
                 }
 
                 Check(raw.sqlite3_exec(db, "COMMIT"), "commit windows");
@@ -138,16 +149,26 @@ public sealed partial class EdgeStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            using var cmd = Command("""
-                UPDATE windows SET alert_id = $alert
+            using var tx = _db.BeginTransaction();
+            using var link = Command("""
+                INSERT OR IGNORE INTO alert_windows (alert_id, window)
+                SELECT $alert, id FROM windows
                 WHERE id >= (SELECT max(id) FROM windows) - 200000
-                  AND device_pseudonym = $device AND window_end BETWEEN $from AND $to AND alert_id IS NULL
-                """);
-            cmd.Parameters.AddWithValue("$alert", alertId);
-            cmd.Parameters.AddWithValue("$device", devicePseudonym);
-            cmd.Parameters.AddWithValue("$from", fromMicros);
-            cmd.Parameters.AddWithValue("$to", toMicros);
-            return cmd.ExecuteNonQuery();
+                  AND device_pseudonym = $device AND window_end BETWEEN $from AND $to
+                """, tx);
+            link.Parameters.AddWithValue("$alert", alertId);
+            link.Parameters.AddWithValue("$device", devicePseudonym);
+            link.Parameters.AddWithValue("$from", fromMicros);
+            link.Parameters.AddWithValue("$to", toMicros);
+            var linked = link.ExecuteNonQuery();
+            using var column = Command("""
+                UPDATE windows SET alert_id = $alert
+                WHERE id IN (SELECT window FROM alert_windows WHERE alert_id = $alert) AND alert_id IS NULL
+                """, tx);
+            column.Parameters.AddWithValue("$alert", alertId);
+            column.ExecuteNonQuery();
+            tx.Commit();
+            return linked;
         }
     }
 
@@ -167,8 +188,8 @@ public sealed partial class EdgeStore : IDisposable
                 INSERT INTO label_rows (window_id, site_id, device_pseudonym, patient_pseudonym, window_end, recorded_at,
                                         alert_id, label, label_action, labelled_at)
                 SELECT $edge || '-w' || id, site_id, device_pseudonym, patient_pseudonym, window_end, $now,
-                       alert_id, $label, $action, $at
-                FROM windows WHERE alert_id = $alert AND seq IS NOT NULL
+                       $alert, $label, $action, $at
+                FROM windows WHERE id IN (SELECT window FROM alert_windows WHERE alert_id = $alert) AND seq IS NOT NULL
                 """, tx);
             rows.Parameters.AddWithValue("$edge", _edgeId);
             rows.Parameters.AddWithValue("$now", ToMicros(DateTimeOffset.UtcNow));
@@ -178,7 +199,8 @@ public sealed partial class EdgeStore : IDisposable
             rows.Parameters.AddWithValue("$alert", alertId);
             var labelRows = rows.ExecuteNonQuery();
             using var update = Command("""
-                UPDATE windows SET label = $label, label_action = $action, labelled_at = $at WHERE alert_id = $alert
+                UPDATE windows SET alert_id = $alert, label = $label, label_action = $action, labelled_at = $at
+                WHERE id IN (SELECT window FROM alert_windows WHERE alert_id = $alert)
                 """, tx);
             update.Parameters.AddWithValue("$label", (object?)label ?? DBNull.Value);
             update.Parameters.AddWithValue("$action", action);
@@ -254,6 +276,7 @@ public sealed partial class EdgeStore : IDisposable
 
             _disposed = true;
             _insertWindow.Dispose();
+            _insertAlertWindow.Dispose();
             _db.Dispose();
         }
     }
@@ -273,6 +296,8 @@ public sealed partial class EdgeStore : IDisposable
             CREATE INDEX IF NOT EXISTS windows_unsealed ON windows (id) WHERE seq IS NULL;
             CREATE INDEX IF NOT EXISTS windows_seq ON windows (seq) WHERE seq IS NOT NULL;
             CREATE INDEX IF NOT EXISTS windows_alert ON windows (alert_id) WHERE alert_id IS NOT NULL;
+            CREATE TABLE IF NOT EXISTS alert_windows (
+                alert_id TEXT NOT NULL, window INTEGER NOT NULL, PRIMARY KEY (alert_id, window)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS alerts (
                 alert_id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, site_id TEXT NOT NULL,
                 device_pseudonym TEXT NOT NULL, started_at INTEGER NOT NULL, cleared_at INTEGER);

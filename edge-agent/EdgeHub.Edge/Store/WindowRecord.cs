@@ -36,14 +36,18 @@ public sealed class WindowRecord
     /// <summary>Class probabilities (valid when <see cref="PredictedClass"/> ≥ 0).</summary>
     public float[] Probabilities { get; } = new float[RhythmClasses.Count];
 
-    /// <summary>Alert the window belongs to, if any at the time it was stored.</summary>
+    /// <summary>The device's most severe active alert (the delta's alert_id column), or null.</summary>
     public string? AlertId { get; set; }
+
+    /// <summary>Every alert of the device active for this window (a window can belong to several: hr_high and tachy).</summary>
+    public List<string> AlertIds { get; } = new(2);
 
     internal void Reset()
     {
         ModelVersion = null;
         PredictedClass = -1;
         AlertId = null;
+        AlertIds.Clear();
     }
 }
 
