@@ -30,20 +30,23 @@ public sealed partial class EcgStreamAnalyzer
     private void AppendSample(short raw, float mv, bool leadOffFlag)
     {
         var index = _samples;
-        _strip[(int)(index % _strip.Length)] = (short)Math.Clamp(MathF.Round(mv * 1000f / (float)StripMicrovoltsPerUnit), short.MinValue, short.MaxValue);
+        _strip[_stripPos] = (short)Math.Clamp(MathF.Round(mv * 1000f / (float)StripMicrovoltsPerUnit), short.MinValue, short.MaxValue);
+        if (++_stripPos == _strip.Length)
+        {
+            _stripPos = 0;
+        }
 
         if (_detector.Process(mv, out var beat))
         {
             OnBeat(beat);
         }
 
-        // Quality block bookkeeping (one block per second of signal).
-        ref var block = ref _blocks[(int)(index / _sampleRate % _blocks.Length)];
-        var blockId = index / _sampleRate;
-        if (block.Block != blockId || block.Count == 0)
+        // Quality block bookkeeping: one block per second of signal, advanced by counting (no division per sample).
+        ref var block = ref _blocks[_blockSlot];
+        if (_blockSample == 0)
         {
             block = default;
-            block.Block = blockId;
+            block.Block = _blockId;
             block.BaselineMin = float.MaxValue;
             block.BaselineMax = float.MinValue;
         }
@@ -52,7 +55,7 @@ public sealed partial class EcgStreamAnalyzer
         var b = (float)_baseline;
         block.BaselineMin = Math.Min(block.BaselineMin, b);
         block.BaselineMax = Math.Max(block.BaselineMax, b);
-        if (block.Count > 0 || index > 0)
+        if (index > 0)
         {
             var d = mv - _prevMv;
             block.DiffSquares += (double)d * d;
@@ -84,6 +87,12 @@ public sealed partial class EcgStreamAnalyzer
         _prevRaw = raw;
         _prevMv = mv;
         _samples = index + 1;
+        if (++_blockSample == _sampleRate)
+        {
+            _blockSample = 0;
+            _blockId++;
+            _blockSlot = _blockSlot + 1 == _blocks.Length ? 0 : _blockSlot + 1;
+        }
     }
 
     /// <summary>Marks the first <paramref name="run"/> samples of a flat line, which only now proved to be one, as leads off.</summary>

@@ -22,6 +22,8 @@ public sealed partial class EcgStreamAnalyzer
     private readonly BeatRecord[] _beats = new BeatRecord[MaxBeats];
     private readonly QualityBlock[] _blocks = new QualityBlock[FeatureSchema.WindowSeconds + 1];
     private int _beatCount, _beatHead;
+    private int _stripPos, _blockSlot, _blockSample;
+    private long _blockId;
     private long _samples, _lastBeat = -1;
     private int _fastWideRun;
     private short _prevRaw;
@@ -146,6 +148,8 @@ public sealed partial class EcgStreamAnalyzer
         Array.Clear(_blocks);
         _beatCount = _beatHead = 0;
         _samples = 0;
+        _stripPos = _blockSlot = _blockSample = 0;
+        _blockId = 0;
         _lastBeat = -1;
         _fastWideRun = 0;
         _prevRaw = 0;

@@ -116,20 +116,16 @@ public sealed partial class QrsDetector
 
         if (_hasCandidate)
         {
-            // Of two peaks less than 200 ms apart only the larger can be a QRS complex.
-            if (at - _candAt < _refractory)
+            // Of two peaks less than 200 ms apart only the larger can be a QRS complex. (A pending candidate is always
+            // decided within 200 ms of its peak, see Decide, so a later peak never meets an undecided one.)
+            if (height > _candHeight)
             {
-                if (height > _candHeight)
-                {
-                    _candHeight = height;
-                    _candAt = at;
-                    _candR = EstimateR(at);
-                }
-
-                return;
+                _candHeight = height;
+                _candAt = at;
+                _candR = EstimateR(at);
             }
 
-            Classify(); // cannot happen with a wait below 200 ms, kept for safety
+            return;
         }
 
         if (at - _lastPeakAt < _refractory && height <= _lastPeakHeight)
@@ -161,7 +157,7 @@ public sealed partial class QrsDetector
 
         // Decide as late as the delay promise allows: the more of the following signal is seen, the fewer P waves and
         // T waves pass for QRS complexes.
-        if (!_hasCandidate || n < _candR + _decisionWait)
+        if (!_hasCandidate || n < Math.Min(_candR + _decisionWait, _candAt + _refractory - 1))
         {
             return false;
         }
