@@ -83,7 +83,7 @@ internal sealed class BenchBroker : IAsyncDisposable
         // Same limits as ours: in-flight window, queue length, no persistence, no byte cap, Nagle off like ours.
         await File.WriteAllTextAsync(config, string.Join('\n',
             $"listener {port} 127.0.0.1", "allow_anonymous true", "persistence false", $"max_inflight_messages {inflight}",
-            $"max_queued_messages {queued}", "max_queued_bytes 0", "set_tcp_nodelay true", "log_type error", "") , ct).ConfigureAwait(false);
+            $"max_queued_messages {queued}", "max_queued_bytes 0", "log_type error", "") , ct).ConfigureAwait(false);
         var process = Process.Start(new ProcessStartInfo(binary, ["-c", config]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

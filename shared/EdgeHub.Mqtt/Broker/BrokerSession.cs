@@ -57,6 +57,8 @@ internal sealed class BrokerSession
     public long DroppedMessages;
     /// <summary>True once the session has been removed (expired, clean start); late deliveries are ignored.</summary>
     public bool Discarded { get; set; }
+    /// <summary>Persistence hook: a QoS ≥ 1 message was queued while the session was offline.</summary>
+    public Action<BrokerSession, Queued>? OfflineQueued { get; set; }
     /// <summary>Persistence: the session is stored on disk.</summary>
     public bool Persisted { get; set; }
 
@@ -101,7 +103,12 @@ internal sealed class BrokerSession
                 DroppedMessages++;
                 return;
             }
-            _queue.Enqueue(new Queued(message, qos, retain, subscriptionIds));
+            var queued = new Queued(message, qos, retain, subscriptionIds);
+            _queue.Enqueue(queued);
+            if (connection is null)
+            {
+                OfflineQueued?.Invoke(this, queued);
+            }
         }
     }
 

@@ -63,7 +63,7 @@ public sealed partial class MqttBroker
                 {
                     return MqttReasonCode.QuotaExceeded;
                 }
-                session = new BrokerSession(clientId, Options.MaxInflightMessages, Options.MaxQueuedMessages);
+                session = NewSession(clientId);
                 _sessions[clientId] = session;
             }
             session.Username = connect.Username;
@@ -177,7 +177,8 @@ public sealed partial class MqttBroker
                     // [MQTT-3.1.2-22]: one and a half keep-alive periods without a packet.
                     _logger.LogInformation("closing {ClientId}: keep-alive {KeepAlive}s exceeded", connection.ClientId, connection.KeepAlive);
                     connection.Disconnect(MqttReasonCode.KeepAliveTimeout, "keep alive timeout");
-                    connection.Abort();
+                    // The write loop closes after sending DISCONNECT; a peer that does not read is cut off anyway.
+                    _ = Task.Delay(2000).ContinueWith(_ => connection.Abort(), TaskScheduler.Default);
                 }
             }
             foreach (var session in _sessions.Values)

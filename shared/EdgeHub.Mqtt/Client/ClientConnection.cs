@@ -33,7 +33,7 @@ internal sealed class ClientConnection : IAsyncDisposable
         _logger = logger;
         _encoder = new MqttPacketEncoder(version);
         _decoder = new MqttPacketDecoder(version);
-        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 8192, minimumReadSize: 2048));
+        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16384, minimumReadSize: 4096, useZeroByteReads: true));
         _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 8192));
         _lastSent = _lastReceived = Environment.TickCount64;
     }
