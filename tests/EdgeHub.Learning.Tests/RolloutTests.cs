@@ -317,4 +317,16 @@ public sealed class RolloutTests
         Assert.Equal(RolloutState.RolledBack, engine.Finished[^1].State);
         Assert.Contains("shape mismatch", engine.Finished[^1].AbortReason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SetRegionModel_FirstModel_AssignsEveryEdge_RefusedDuringRollout()
+    {
+        var engine = new RolloutEngine("eu", null, Five, T0);
+        var fleet = new FakeFleet("none", Five);
+        fleet.Apply(engine.SetRegionModel("eu-1", T0, "first approved model"));
+        Assert.All(fleet.Edges.Values, e => Assert.Equal("eu-1", e.Running));
+        Assert.Equal("eu-1", engine.LastGoodModel);
+        engine.Create(Plan(), T0);
+        Assert.Throws<InvalidOperationException>(() => engine.SetRegionModel("eu-3", T0, "x"));
+    }
 }

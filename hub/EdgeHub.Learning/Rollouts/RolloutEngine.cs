@@ -218,6 +218,28 @@ public sealed partial class RolloutEngine
     }
 
     /// <summary>
+    /// Makes <paramref name="modelVersion"/> the region's model without a rollout (a region's first model, or an operator's
+    /// emergency switch) and returns the assignments for every edge. Refused while a rollout is in progress.
+    /// </summary>
+    public IReadOnlyList<AssignmentCommand> SetRegionModel(string modelVersion, DateTimeOffset now, string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelVersion);
+        if (_s.Active is { } active)
+        {
+            throw new InvalidOperationException($"rollout {active.RolloutId} is {active.State}; abort it before switching the region's model directly");
+        }
+
+        var previous = _s.LastGoodModel;
+        _s.LastGoodModel = modelVersion;
+        if (_s.Finished.Count > 0)
+        {
+            _s.Finished[^1].History.Add(new RolloutEvent(now, "region-model", F($"{previous ?? "(no model)"} → {modelVersion}: {reason}")));
+        }
+
+        return Reconcile();
+    }
+
+    /// <summary>
     /// Assignments that make every edge match the engine's view (region model, pins, rollout edges): publish them after a hub
     /// restart or when an edge joins, so retained messages agree with the state.
     /// </summary>
