@@ -111,7 +111,7 @@ public sealed unsafe partial class OnnxRunner : IDisposable
     public void Run(int batch)
     {
         CheckBatch(batch);
-        var inputs = _inputValues[batch - 1] ??= CreateTensor(_input.Pointer, OnnxElementType.Float, batch, FeatureCount, sizeof(float));
+        var inputs = _inputValues[batch - 1] ??= CreateTensor(_input.Pointer, OnnxElementType.Float, sizeof(float), InputInfo.Shape, batch, FeatureCount);
         var outputs = _outputValues[batch - 1] ??= CreateOutputTensors(batch);
         var session = _session.Handle;
         var addedRef = false;
@@ -228,32 +228,28 @@ public sealed unsafe partial class OnnxRunner : IDisposable
         for (var i = 0; i < values.Length; i++)
         {
             var slot = _outputs[i];
-            values[i] = CreateTensor(slot.Buffer.Pointer, slot.Info.ElementType, batch, slot.Info.Shape.Count == 1 ? -1 : slot.RowLength, slot.ElementSize, slot.Info.Shape);
+            values[i] = CreateTensor(slot.Buffer.Pointer, slot.Info.ElementType, slot.ElementSize, slot.Info.Shape, batch, slot.RowLength);
         }
         return values;
     }
 
-    /// <summary>Wraps our buffer in an OrtValue of shape [batch, row] (or [batch] when <paramref name="row"/> is -1, or the declared shape with batch substituted).</summary>
-    private OrtHandle CreateTensor(void* data, OnnxElementType type, int batch, int row, int elementSize, IReadOnlyList<long>? declared = null)
+    /// <summary>
+    /// Wraps <paramref name="rowLength"/> × <paramref name="batch"/> elements of our buffer in an OrtValue whose shape is
+    /// <paramref name="declared"/> with the first (batch) dimension replaced by <paramref name="batch"/>.
+    /// </summary>
+    private OrtHandle CreateTensor(void* data, OnnxElementType type, int elementSize, IReadOnlyList<long> declared, int batch, int rowLength)
     {
-        var rank = declared?.Count ?? (row < 0 ? 1 : 2);
+        var rank = declared.Count;
         var shape = stackalloc long[rank];
-        if (declared != null)
-        {
-            for (var d = 0; d < rank; d++)
-            {
-                shape[d] = declared[d];
-            }
-        }
-        else if (rank == 2)
-        {
-            shape[1] = row;
-        }
         shape[0] = batch;
-        var elements = (nuint)batch * (nuint)Math.Max(row, 1);
+        for (var d = 1; d < rank; d++)
+        {
+            shape[d] = declared[d];
+        }
+        var bytes = (nuint)batch * (nuint)rowLength * (nuint)elementSize;
         nint value;
         _api.Check(
-            _api.CreateTensorWithDataAsOrtValue(_runtime.CpuMemoryInfo.Pointer, data, elements * (nuint)elementSize, shape, (nuint)rank, (int)type, &value),
+            _api.CreateTensorWithDataAsOrtValue(_runtime.CpuMemoryInfo.Pointer, data, bytes, shape, (nuint)rank, (int)type, &value),
             "to wrap a runner buffer in a tensor");
         return new OrtHandle(_api, OrtObjectKind.Value, value);
     }
