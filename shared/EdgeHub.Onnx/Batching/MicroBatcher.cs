@@ -91,6 +91,8 @@ public sealed partial class MicroBatcher : IAsyncDisposable
     /// <summary>
     /// Queues one window and completes with its result. The window's memory must stay unchanged until the returned task
     /// completes (it is copied into the batch just before the run). Waits for room when the queue is full.
+    /// <paramref name="ct"/> is observed before queueing, while waiting for room, and when the window's batch completes
+    /// (a queued window is not pulled out of its batch; its caller gets <see cref="OperationCanceledException"/> instead of the result).
     /// </summary>
     /// <exception cref="ArgumentException">The window is not <see cref="FeatureCount"/> floats (the message names the model's input shape).</exception>
     /// <exception cref="ObjectDisposedException">The batcher is disposed.</exception>
