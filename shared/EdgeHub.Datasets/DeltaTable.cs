@@ -14,6 +14,7 @@ public sealed partial class DeltaTable
     private readonly DatasetStoreOptions _options;
     private readonly Dictionary<long, long> _timestamps = [];
     private TableState _state = new();
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
 
     internal DeltaTable(string path, string region, DatasetStoreOptions options)
     {
@@ -21,6 +22,7 @@ public sealed partial class DeltaTable
         Region = region;
         LogPath = System.IO.Path.Combine(path, "_delta_log");
         _options = options;
+        _logger = (options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("EdgeHub.Datasets.DeltaTable");
     }
 
     /// <summary>The region this table belongs to.</summary>
@@ -137,6 +139,11 @@ public sealed partial class DeltaTable
     public ColumnBatch ReadRows(long? version = null, long? sinceVersion = null)
     {
         var snap = Snapshot(version);
+        if (sinceVersion is { } since && snap.Files.Any(f => f.AddedInVersion < 0 && since >= 0))
+        {
+            // Files loaded from a checkpoint do not say which commit added them; find out from the JSON log.
+            lock (_sync) snap = Replay(snap.Version, useCheckpoint: false).ToSnapshot();
+        }
         var files = new List<DeltaFile>();
         long total = 0;
         foreach (var f in snap.Files)
@@ -160,9 +167,9 @@ public sealed partial class DeltaTable
     }
 
     /// <summary>Replays the log up to <paramref name="version"/> (from the newest checkpoint at or below it).</summary>
-    private TableState Replay(long version)
+    private TableState Replay(long version, bool useCheckpoint = true)
     {
-        var state = LoadCheckpointAtOrBelow(version) ?? new TableState();
+        var state = (useCheckpoint ? LoadCheckpointAtOrBelow(version) : null) ?? new TableState();
         for (var v = state.Version + 1; v <= version; v++)
         {
             var file = DeltaLogFiles.CommitPath(LogPath, v);

@@ -22,6 +22,10 @@ internal sealed class TableState
     public readonly Dictionary<string, long> Txns = new(StringComparer.Ordinal);
     public readonly Dictionary<string, long> TxnUpdated = new(StringComparer.Ordinal);
     public readonly Dictionary<string, long> Tombstones = new(StringComparer.Ordinal);
+    /// <summary>The add action of every live file (stats, sizes) for writing checkpoints.</summary>
+    public readonly Dictionary<string, AddAction> AddActions = new(StringComparer.Ordinal);
+    /// <summary>Version of the checkpoint this state was loaded from, or -1 (files from it have AddedInVersion -1).</summary>
+    public long CheckpointVersion = -1;
     /// <summary>(edge, sequence) → version for commits replayed from JSON (older ones are found by scanning the log).</summary>
     public readonly Dictionary<(string Edge, long Sequence), long> SequenceVersions = [];
 
@@ -44,11 +48,13 @@ internal sealed class TableState
         foreach (var (path, deletion) in c.Removes)
         {
             Files.Remove(path);
+            AddActions.Remove(path);
             Tombstones[path] = deletion;
         }
         foreach (var a in c.Adds)
         {
             Files[a.Path] = new DeltaFile(a.Path, a.Size, a.Rows, version);
+            AddActions[a.Path] = a;
             Tombstones.Remove(a.Path);
         }
         foreach (var t in c.Txns)

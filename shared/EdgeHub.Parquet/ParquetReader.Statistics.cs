@@ -15,9 +15,9 @@ public sealed partial class ParquetReader
     public ColumnStatistics? GetStatistics(int rowGroup, string column)
     {
         var c = Schema.GetIndex(column);
-        var s = Group(rowGroup).Columns[c].Statistics;
-        if (s is null) return null;
         var d = _columns[c];
+        var s = Group(rowGroup).Columns[d.ChunkIndex].Statistics;
+        if (s is null) return null;
         // Deprecated min/max of strings used signed byte order; only their numeric forms are trustworthy.
         var trusted = !s.Legacy || d.Field.Type != ParquetType.String;
         return new ColumnStatistics(s.NullCount,

@@ -17,6 +17,7 @@ public sealed partial class ParquetReader : IDisposable
     private readonly FileMetaData _meta;
     private readonly ColumnDescriptor[] _columns;
     private readonly long _dataEnd;
+    private readonly int _leafCount;
     private readonly ColumnChunkReader _chunkReader = new();
 
     /// <summary>Opens a file from a readable, seekable stream (disposed with the reader unless <paramref name="leaveOpen"/>).</summary>
@@ -43,7 +44,7 @@ public sealed partial class ParquetReader : IDisposable
                 throw new ParquetFormatException($"footer length {footerLength} does not fit in a {length}-byte file (truncated or corrupt)");
             _dataEnd = length - 8 - footerLength;
             _meta = FileMetaDataReader.Read(source.Read(_dataEnd, footerLength, ref scratch));
-            _columns = SchemaMapper.Map(_meta.Schema);
+            (_columns, _leafCount) = SchemaMapper.Map(_meta.Schema);
             var fields = new ParquetField[_columns.Length];
             for (var i = 0; i < fields.Length; i++) fields[i] = _columns[i].Field;
             try { Schema = new ParquetSchema(fields); }
@@ -88,8 +89,8 @@ public sealed partial class ParquetReader : IDisposable
         for (var g = 0; g < _meta.RowGroups.Count; g++)
         {
             var rg = _meta.RowGroups[g];
-            if (rg.Columns.Count != _columns.Length)
-                throw new ParquetFormatException($"row group {g} has {rg.Columns.Count} column chunks, the schema {_columns.Length}");
+            if (rg.Columns.Count != _leafCount)
+                throw new ParquetFormatException($"row group {g} has {rg.Columns.Count} column chunks, the schema {_leafCount} leaf columns");
             if (rg.NumRows > MaxRowGroupRows)
                 throw new ParquetFormatException($"row group {g} declares {rg.NumRows} rows, more than the supported {MaxRowGroupRows}");
             total += rg.NumRows;
@@ -114,7 +115,7 @@ public sealed partial class ParquetReader : IDisposable
         for (var c = 0; c < map.Length; c++)
         {
             var src = map[c];
-            _chunkReader.Read(_source, _dataEnd, rg.Columns[src], _columns[src], (int)rg.NumRows,
+            _chunkReader.Read(_source, _dataEnd, rg.Columns[_columns[src].ChunkIndex], _columns[src], (int)rg.NumRows,
                 batch.RawValues(c), batch.RawValid(c), $"row group {index}, column '{_columns[src].Field.Name}'");
         }
         return batch;

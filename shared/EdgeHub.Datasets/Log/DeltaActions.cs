@@ -185,7 +185,7 @@ internal sealed class CommitActions
         }
     }
 
-    private static long RowsOf(string? stats)
+    internal static long RowsOf(string? stats)
     {
         if (stats is null) return -1;
         using var doc = JsonDocument.Parse(stats);

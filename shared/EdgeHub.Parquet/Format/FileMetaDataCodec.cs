@@ -27,7 +27,7 @@ internal static class FileMetaDataCodec
         }
         if (m.CreatedBy is not null) w.String(6, m.CreatedBy);
         // column_orders: one TypeDefinedOrder per leaf column, so readers trust min_value/max_value.
-        w.ListField(7, CompactType.Struct, m.ColumnOrders);
+        if (m.ColumnOrders > 0) w.ListField(7, CompactType.Struct, m.ColumnOrders);
         for (var i = 0; i < m.ColumnOrders; i++)
         {
             w.StructBegin();

@@ -107,7 +107,7 @@ internal sealed class ColumnChunkReader : IDisposable
             var levelBytes = (long)h.RepetitionLevelsByteLength + h.DefinitionLevelsByteLength;
             if (h.RepetitionLevelsByteLength < 0 || h.DefinitionLevelsByteLength < 0 || levelBytes > body.Length || levelBytes > h.UncompressedSize)
                 throw new ParquetFormatException($"{context}: v2 page level lengths ({h.RepetitionLevelsByteLength}+{h.DefinitionLevelsByteLength}) exceed the page");
-            if (h.RepetitionLevelsByteLength != 0) throw new ParquetFormatException($"{context}: repetition levels in a flat column");
+            if (h.RepetitionLevelsByteLength != 0) throw new ParquetFormatException($"{context}: repetition levels in a non-repeated column");
             levels = body.Slice(0, h.DefinitionLevelsByteLength);
             var rest = body[(int)levelBytes..];
             values = h.IsCompressed ? Decompress(codec, rest, h.UncompressedSize - (int)levelBytes, context) : rest;
@@ -137,15 +137,16 @@ internal sealed class ColumnChunkReader : IDisposable
         {
             Rent(ref _ints, n);
             var lv = _ints.AsSpan(0, n);
-            RleBitPackedHybrid.Decode(levels, 1, lv, context + " definition levels");
+            var maxDef = column.MaxDefinitionLevel;
+            RleBitPackedHybrid.Decode(levels, RleBitPackedHybrid.BitWidth(maxDef), lv, context + " definition levels");
             nonNull = 0;
             var v = valid.AsSpan(offset, n);
             for (var k = 0; k < n; k++)
             {
-                if ((uint)lv[k] > 1) throw new ParquetFormatException($"{context}: definition level {lv[k]} above the maximum 1");
-                var ok = lv[k] == 1;
+                if ((uint)lv[k] > (uint)maxDef) throw new ParquetFormatException($"{context}: definition level {lv[k]} above the maximum {maxDef}");
+                var ok = lv[k] == maxDef;
                 v[k] = ok;
-                nonNull += lv[k];
+                if (ok) nonNull++;
             }
         }
         DecodeValues(h.Encoding, values, nonNull, target, offset, dictionary, context);
