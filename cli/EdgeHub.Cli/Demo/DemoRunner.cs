@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using EdgeHub.Contracts;
+using EdgeHub.Edge;
+using EdgeHub.Edge.Hosting;
+using EdgeHub.Hub.Hosting;
+using EdgeHub.Hub.Options;
+using EdgeHub.Mqtt;
+using EdgeHub.Simulator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeHub.Cli.Demo;
+
+/// <summary>
+/// The whole loop on one machine: a hub (embedded broker, SQLite catalog), one edge per region (each with its embedded
+/// device broker, uplinked to the hub), a simulated fleet per edge with scripted episodes, and a clinician bot per site.
+/// Seed data gives each region its first model; clinicians' labels then flow edge → delta → dataset → retrain → rollout.
+/// </summary>
+internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyncDisposable
+{
+    private readonly List<RegionRig> _rigs = [];
+    private readonly Stopwatch _clock = new();
+    private WebApplication? _hub;
+    private HttpClient? _api;
+
+    /// <summary>Runs the demo until the duration passes or <paramref name="ct"/> is cancelled; writes demo-summary.json.</summary>
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var dataDir = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(dataDir);
+        output.WriteLine($"demo: data in {dataDir}");
+        var hubHttpPort = FreePort();
+        var hubMqttPort = FreePort();
+        var hubUrl = $"http://127.0.0.1:{hubHttpPort}";
+        var operatorToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+
+        var hubOptions = new HubOptions
+        {
+            NodeId = "hub-1",
+            DataRoot = Path.Combine(dataDir, "hub"),
+            Regions = [.. DemoOptions.Regions],
+            Broker = new Hub.Options.BrokerOptions { Mode = "embedded", Port = hubMqttPort },
+            Api = new ApiOptions { PublicUrl = hubUrl },
+            Learning = new LearningOptions
+            {
+                RetrainMinNewRows = 20,
+                CheckIntervalSeconds = 3,
+                ShadowWindows = 20,
+                RolloutTickSeconds = 1,
+            },
+        };
+        hubOptions.Api.Tokens[operatorToken] = Roles.Operator;
+        foreach (var region in DemoOptions.Regions)
+        {
+            hubOptions.Edges[DemoSeed.EdgeId(region)] = region;
+            hubOptions.Edges[EdgeIdOf(region)] = region;
+        }
+
+        hubOptions.Resolve();
+        output.WriteLine("demo: starting the hub...");
+        _hub = HubApp.Build(hubOptions, b => b.WebHost.UseUrls(hubUrl));
+        await _hub.StartAsync(ct).ConfigureAwait(false);
+        _api = new HttpClient { BaseAddress = new Uri(hubUrl), Timeout = TimeSpan.FromSeconds(30) };
+        _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", operatorToken);
+
+        foreach (var region in DemoOptions.Regions)
+        {
+            await UploadSeedAsync(region, ct).ConfigureAwait(false);
+        }
+
+        var publicKey = _hub.Services.GetRequiredService<ECDsa>().ExportSubjectPublicKeyInfoPem();
+        var devicesPerRegion = Math.Max(1, options.Devices / DemoOptions.Regions.Count);
+        for (var i = 0; i < DemoOptions.Regions.Count; i++)
+        {
+            var rig = await StartRegionAsync(DemoOptions.Regions[i], i, devicesPerRegion, hubMqttPort, hubUrl, publicKey, dataDir, ct).ConfigureAwait(false);
+            _rigs.Add(rig);
+        }
+
+        output.WriteLine($"demo: hub dashboard {hubUrl}/  (operator token in {HubSecrets.OperatorTokenPath(hubOptions)}; this run's token: {operatorToken})");
+        foreach (var rig in _rigs)
+        {
+            output.WriteLine($"demo: edge {rig.EdgeId} ({rig.Region}) clinician page {rig.EdgeUrl}/  devices broker 127.0.0.1:{rig.DeviceBrokerPort}");
+        }
+
+        _clock.Start();
+        var view = new DemoView(output);
+        var tracker = new LoopTracker();
+        using var duration = options.Duration is { } d ? new CancellationTokenSource(d) : new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, duration.Token);
+        var fleetRuns = _rigs.Select(r => r.Fleet.RunAsync(linked.Token)).ToArray();
+        var snapshot = await SnapshotAsync(tracker, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            while (!linked.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), linked.Token).ConfigureAwait(false);
+                snapshot = await SnapshotAsync(tracker, CancellationToken.None).ConfigureAwait(false);
+                view.Render(snapshot);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        output.WriteLine("demo: stopping devices, flushing edges...");
+        await Task.WhenAll(fleetRuns.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+        await FlushEdgesAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        snapshot = await SnapshotAsync(tracker, CancellationToken.None).ConfigureAwait(false);
+        var summary = await DemoSummary.BuildAsync(snapshot, _rigs, hubOptions, _clock.Elapsed, options.Devices, tracker).ConfigureAwait(false);
+        var path = Path.Combine(dataDir, "demo-summary.json");
+        await File.WriteAllTextAsync(path, summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }), CancellationToken.None).ConfigureAwait(false);
+        view.Render(snapshot);
+        output.WriteLine($"demo: summary written to {path}");
+        output.WriteLine(summary.ToJsonString());
+        return 0;
+    }
+
+    /// <summary>Stops everything in reverse order of start.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var rig in _rigs)
+        {
+            await rig.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _api?.Dispose();
+        if (_hub is not null)
+        {
+            await _hub.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await _hub.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static string EdgeIdOf(string region) => $"edge-{region}-1";
+
+    private async Task UploadSeedAsync(string region, CancellationToken ct)
+    {
+        var (bytes, rows) = DemoSeed.Build(region, devicesPerClass: 4, secondsPerDevice: 70, seed: options.Seed + region.GetHashCode(StringComparison.Ordinal));
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue(ContentTypes.Parquet);
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/deltas/{region}/{DemoSeed.EdgeId(region)}/1") { Content = content };
+        request.Headers.Add(DeltaProperties.DeltaId, $"seed-{region}-{Convert.ToHexStringLower(SHA256.HashData(bytes))[..12]}");
+        request.Headers.Add(DeltaProperties.Rows, rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add(DeltaProperties.Sha256, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        request.Headers.Add(DeltaProperties.SchemaId, DeltaSchema.Id);
+        using var response = await _api!.SendAsync(request, ct).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"seed dataset for region {region} refused by the hub ({(int)response.StatusCode}): {body}");
+        }
+
+        output.WriteLine($"demo: region {region}: seeded {rows} curated labelled windows ({bytes.Length / 1024} KB delta)");
+    }
+
+    private async Task<RegionRig> StartRegionAsync(string region, int index, int devices, int hubMqttPort, string hubUrl, string publicKey,
+        string dataDir, CancellationToken ct)
+    {
+        var edgeId = EdgeIdOf(region);
+        var edgePort = FreePort();
+        var edgeUrl = $"http://127.0.0.1:{FreePort()}";
+        var pseudonymKey = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"demo-region-key-{region}")));
+        var app = EdgeHost.Build(null, [$"--urls={edgeUrl}"], o =>
+        {
+            o.EdgeId = edgeId;
+            o.Region = region;
+            o.DataDirectory = Path.Combine(dataDir, edgeId);
+            o.DeviceBroker = new Edge.BrokerOptions { Embedded = true, Port = edgePort };
+            o.HubBroker = new Edge.BrokerOptions { Host = "127.0.0.1", Port = hubMqttPort };
+            o.HubPublicKeyPem = publicKey;
+            o.PseudonymKey = pseudonymKey;
+            o.HubUrl = hubUrl;
+            o.StatusIntervalSeconds = 2;
+            o.Sealing.MaxSeconds = 5;
+        });
+        await app.StartAsync(ct).ConfigureAwait(false);
+        var agent = app.Services.GetRequiredService<EdgeAgent>();
+        var fleet = new Fleet(new FleetOptions
+        {
+            BrokerHost = "127.0.0.1",
+            BrokerPort = agent.DeviceBrokerPort,
+            Devices = devices,
+            Seed = options.Seed + (index * 7919),
+            ClientIdPrefix = $"sim-{region}",
+            Scenario = Scenario.Default,
+            TruthPath = Path.Combine(dataDir, $"truth-{region}.jsonl"),
+        });
+        var bot = new ClinicianBot(new MqttClientOptions { Host = "127.0.0.1", Port = agent.DeviceBrokerPort, ClientId = $"clinician-{region}" },
+            fleet.Truth, new ClinicianBotOptions { ClientId = $"clinician-bot-{region}", Delay = TimeSpan.FromSeconds(2) });
+        await bot.StartAsync(ct).ConfigureAwait(false);
+        return new RegionRig(region, edgeId, edgeUrl, agent.DeviceBrokerPort, app, agent, fleet, bot);
+    }
+
+    private async Task FlushEdgesAsync(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            var pending = 0L;
+            foreach (var rig in _rigs)
+            {
+                pending += rig.Agent.Store.PendingRows + rig.Agent.Store.UnackedCount + rig.Agent.Writer.Queued;
+            }
+
+            if (pending == 0)
+            {
+                return;
+            }
+
+            foreach (var rig in _rigs)
+            {
+                await rig.Agent.Writer.FlushAsync().ConfigureAwait(false);
+            }
+
+            await Task.Delay(250).ConfigureAwait(false);
+        }
+
+        output.WriteLine("demo: warning: edges still had unacknowledged data after the flush deadline");
+    }
+
+    private async Task<DemoSnapshot> SnapshotAsync(LoopTracker tracker, CancellationToken ct)
+    {
+        var snapshot = new DemoSnapshot { Elapsed = _clock.Elapsed };
+        foreach (var rig in _rigs)
+        {
+            snapshot.Edges.Add(EdgeSnapshot.Of(rig));
+        }
+
+        try
+        {
+            snapshot.Datasets = await GetJsonAsync("/api/v1/datasets", ct).ConfigureAwait(false);
+            snapshot.Models = await GetJsonAsync("/api/v1/models", ct).ConfigureAwait(false);
+            snapshot.Rollouts = await GetJsonAsync("/api/v1/rollouts", ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            snapshot.ApiError = ex.Message;
+        }
+
+        tracker.Observe(snapshot);
+        return snapshot;
+    }
+
+    private async Task<JsonNode?> GetJsonAsync(string path, CancellationToken ct)
+    {
+        using var response = await _api!.GetAsync(path, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
