@@ -148,6 +148,31 @@ public sealed class MicroBatcherTests
     }
 
     [Fact]
+    public async Task InferAsync_CancelledWhileQueued_GetsOperationCanceledWhenBatchCompletes()
+    {
+        using var session = OnnxSession.FromBytes(Model);
+        await using var batcher = new MicroBatcher(session, 32, new MicroBatcherOptions { MaxBatch = 4, QueueCapacity = 8, MaxDelay = TimeSpan.Zero, RunContinuationsInline = true });
+        var row = TestModels.RandomRows(3, 1, Weights);
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = Task.Run(async () =>
+        {
+            await batcher.InferAsync(row);
+            holding.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+        });
+        Assert.True(holding.Wait(TimeSpan.FromSeconds(30)), "first window never completed");
+        using var cts = new CancellationTokenSource();
+        var cancelled = batcher.InferAsync(row, cts.Token).AsTask();
+        var kept = batcher.InferAsync(row).AsTask();
+        cts.Cancel();
+        release.Set();
+        await holder.WaitAsync(TimeSpan.FromSeconds(30));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(5, (await kept.WaitAsync(TimeSpan.FromSeconds(30))).ClassCount);
+    }
+
+    [Fact]
     public async Task DisposeAsync_WhileCallersSubmit_EveryCallEndsWithResultOrObjectDisposed()
     {
         using var session = OnnxSession.FromBytes(Model);
