@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using EdgeHub.Contracts;
 using EdgeHub.Mqtt;
-using EdgeHub.Simulator.Scenarios;
-using EdgeHub.Simulator.Truth;
 using EdgeHub.Testing;
 
 namespace EdgeHub.Simulator.Tests;

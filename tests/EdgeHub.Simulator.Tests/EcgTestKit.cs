@@ -1,4 +1,3 @@
-using EdgeHub.Simulator.Synthesis;
 
 namespace EdgeHub.Simulator.Tests;
 

@@ -1,7 +1,4 @@
 using EdgeHub.Contracts;
-using EdgeHub.Simulator.Replay;
-using EdgeHub.Simulator.Scenarios;
-using EdgeHub.Simulator.Synthesis;
 using EdgeHub.Testing;
 
 namespace EdgeHub.Simulator.Tests;

@@ -1,7 +1,4 @@
 using EdgeHub.Contracts;
-using EdgeHub.Simulator.Scenarios;
-using EdgeHub.Simulator.Synthesis;
-using EdgeHub.Simulator.Truth;
 using EdgeHub.Testing;
 
 namespace EdgeHub.Simulator.Tests;

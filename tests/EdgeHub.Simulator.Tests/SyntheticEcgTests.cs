@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using EdgeHub.Contracts;
 using EdgeHub.Signals;
-using EdgeHub.Simulator.Synthesis;
 using Xunit.Abstractions;
 using static EdgeHub.Simulator.Tests.EcgTestKit;
 

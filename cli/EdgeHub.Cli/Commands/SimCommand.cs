@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using EdgeHub.Mqtt;
 using EdgeHub.Simulator;
-using EdgeHub.Simulator.Scenarios;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeHub.Cli.Commands;
@@ -160,11 +159,11 @@ internal static class SimCommand
                 var dt = Stopwatch.GetElapsedTime(last, now).TotalSeconds;
                 last = now;
                 long frames = stats.FramesSent, feedback = stats.Feedback;
+                var answered = bot is null ? "" : $"  alerts answered {bot.Answered}";
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"[{stats.ElapsedSeconds,6:F0}s] connected {stats.Connected}/{connections}  frames/s {(frames - lastFrames) / dt,8:F0}  " +
                     $"feedback/s {(feedback - lastFeedback) / dt,8:F0}  latency p50 {stats.Latency.PercentileSince(p50, 50) / 1000.0:F1} ms " +
-                    $"p99 {stats.Latency.PercentileSince(p99, 99) / 1000.0:F1} ms  max lag {stats.MaxLagMicros / 1000.0:F0} ms" +
-                    (bot is null ? "" : $"  alerts answered {bot.Answered}")));
+                    $"p99 {stats.Latency.PercentileSince(p99, 99) / 1000.0:F1} ms  max lag {stats.MaxLagMicros / 1000.0:F0} ms{answered}"));
                 (lastFrames, lastFeedback) = (frames, feedback);
             }
         }

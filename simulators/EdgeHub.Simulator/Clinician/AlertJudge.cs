@@ -1,5 +1,4 @@
 using EdgeHub.Contracts;
-using EdgeHub.Simulator.Truth;
 
 namespace EdgeHub.Simulator;
 
@@ -32,7 +31,7 @@ public static class AlertJudge
                 return new BotAnswer(alert.AlertId, alert.DeviceId, alert.Kind, "confirm", null);
             }
 
-            var priority = Scenarios.DeviceSchedule.Priority(e.Kind);
+            var priority = DeviceSchedule.Priority(e.Kind);
             if (EpisodeKinds.IsRhythm(e.Kind) && priority > best)
             {
                 (trueRhythm, best) = (e.Class, priority);

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using EdgeHub.Contracts;
 using EdgeHub.Mqtt;
-using EdgeHub.Simulator.Truth;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

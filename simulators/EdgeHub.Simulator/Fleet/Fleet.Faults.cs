@@ -1,4 +1,3 @@
-using EdgeHub.Simulator.Synthesis;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeHub.Simulator;

@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using EdgeHub.Mqtt;
-using EdgeHub.Simulator.Scenarios;
-using EdgeHub.Simulator.Synthesis;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeHub.Simulator;
@@ -127,7 +125,7 @@ public sealed partial class Fleet
         }
     }
 
-    private static void WriteTruth(Truth.TruthWriter writer, VirtualDevice device, long runStartMicros, List<BeatMark>? beats,
+    private static void WriteTruth(TruthWriter writer, VirtualDevice device, long runStartMicros, List<BeatMark>? beats,
         List<EpisodeOccurrence> episodes, double t0, double t1, bool first)
     {
         if (beats is { Count: > 0 })

@@ -1,9 +1,5 @@
 using System.Diagnostics;
 using EdgeHub.Mqtt;
-using EdgeHub.Simulator.Replay;
-using EdgeHub.Simulator.Scenarios;
-using EdgeHub.Simulator.Synthesis;
-using EdgeHub.Simulator.Truth;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

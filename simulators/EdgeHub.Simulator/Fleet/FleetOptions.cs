@@ -1,5 +1,4 @@
 using EdgeHub.Mqtt;
-using EdgeHub.Simulator.Scenarios;
 
 namespace EdgeHub.Simulator;
 

@@ -2,8 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using EdgeHub.Contracts;
-using EdgeHub.Simulator.Scenarios;
-using EdgeHub.Simulator.Synthesis;
 
 namespace EdgeHub.Simulator;
 

@@ -1,4 +1,4 @@
-namespace EdgeHub.Simulator.Replay;
+namespace EdgeHub.Simulator;
 
 /// <summary>The records of a WFDB directory, loaded and resampled once, shared by every replaying device.</summary>
 public static class ReplayLibrary

@@ -1,8 +1,6 @@
 using EdgeHub.Contracts;
-using EdgeHub.Simulator.Scenarios;
-using EdgeHub.Simulator.Synthesis;
 
-namespace EdgeHub.Simulator.Replay;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// A device that plays a real record, looping at its end, starting at a device-specific offset so devices sharing a record

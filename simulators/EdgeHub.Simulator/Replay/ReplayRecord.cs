@@ -1,8 +1,6 @@
 using EdgeHub.Signals;
-using EdgeHub.Simulator.Scenarios;
-using EdgeHub.Simulator.Synthesis;
 
-namespace EdgeHub.Simulator.Replay;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// One WFDB record ready to replay: its ECG lead resampled to the device rate in ADC units of <see cref="SyntheticEcg.Gain"/>

@@ -1,7 +1,6 @@
 using EdgeHub.Signals;
-using EdgeHub.Simulator.Scenarios;
 
-namespace EdgeHub.Simulator.Replay;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// Ground-truth episodes of a replayed record, from its reference annotations:

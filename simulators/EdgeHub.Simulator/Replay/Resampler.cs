@@ -1,4 +1,4 @@
-namespace EdgeHub.Simulator.Replay;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// Band-limited resampling by a windowed-sinc interpolator (Smith, "Digital Audio Resampling"): each output sample is a

@@ -1,4 +1,4 @@
-namespace EdgeHub.Simulator.Scenarios;
+namespace EdgeHub.Simulator;
 
 /// <summary>A validated cohort: which devices, and the episode templates they share.</summary>
 public sealed class Cohort

@@ -1,6 +1,5 @@
-using EdgeHub.Simulator.Synthesis;
 
-namespace EdgeHub.Simulator.Scenarios;
+namespace EdgeHub.Simulator;
 
 /// <summary>One episode occurrence, in seconds from the run start.</summary>
 public readonly record struct EpisodeOccurrence(EpisodeKind Kind, double Start, double End, EpisodeTemplate? Template);

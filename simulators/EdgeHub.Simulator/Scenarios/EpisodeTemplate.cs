@@ -1,4 +1,4 @@
-namespace EdgeHub.Simulator.Scenarios;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// A validated, possibly repeating episode. Occurrence k starts at Start + k·RepeatEvery + jitter(device, k) where the

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using EdgeHub.Contracts;
 
-namespace EdgeHub.Simulator.Scenarios;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// A validated scenario: sites, device naming and cohorts of scripted episodes. <see cref="Load"/> reads a file,

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace EdgeHub.Simulator.Scenarios;
+namespace EdgeHub.Simulator;
 
 /// <summary>A scenario file as written (JSON, comments allowed). See scenarios/default.json for a documented sample.</summary>
 public sealed class ScenarioFile

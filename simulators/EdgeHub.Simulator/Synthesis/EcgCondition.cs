@@ -1,4 +1,4 @@
-namespace EdgeHub.Simulator.Synthesis;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// What the heart and the electrodes are doing while a stretch of samples is rendered: the rhythm episode (null = the

@@ -1,4 +1,4 @@
-namespace EdgeHub.Simulator.Synthesis;
+namespace EdgeHub.Simulator;
 
 /// <summary>Shape of one beat: which Gaussian event set the phase tables describe.</summary>
 public enum BeatShape : byte

@@ -1,6 +1,6 @@
 using EdgeHub.Contracts;
 
-namespace EdgeHub.Simulator.Synthesis;
+namespace EdgeHub.Simulator;
 
 /// <summary>What a virtual device measures: a synthetic patient or a replayed record. Not thread-safe (one device, one caller).</summary>
 public interface ITelemetrySource

@@ -1,4 +1,4 @@
-namespace EdgeHub.Simulator.Synthesis;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// The fixed traits of one virtual patient, drawn once from the device's seed so every device looks a little different:

@@ -1,4 +1,4 @@
-namespace EdgeHub.Simulator.Synthesis;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// Beat-to-beat RR intervals with ECGSYN's bimodal spectrum: a Mayer-wave (LF, 0.1 Hz) and a respiratory sinus arrhythmia

@@ -1,4 +1,4 @@
-namespace EdgeHub.Simulator.Synthesis;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// xoshiro256** (Blackman and Vigna 2018): a small, fast, seedable generator. Simulation needs reproducibility from a seed,

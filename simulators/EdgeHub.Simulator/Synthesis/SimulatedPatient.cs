@@ -1,7 +1,6 @@
 using EdgeHub.Contracts;
-using EdgeHub.Simulator.Scenarios;
 
-namespace EdgeHub.Simulator.Synthesis;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// A scripted virtual patient: the synthetic ECG and vitals driven by the device's episode schedule. Frames are split at

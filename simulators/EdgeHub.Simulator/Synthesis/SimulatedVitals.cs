@@ -1,7 +1,6 @@
 using EdgeHub.Contracts;
-using EdgeHub.Simulator.Scenarios;
 
-namespace EdgeHub.Simulator.Synthesis;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// Vital signs that follow the episodes with physiological lag: each sign relaxes towards a target set by the active

@@ -1,6 +1,6 @@
 using EdgeHub.Contracts;
 
-namespace EdgeHub.Simulator.Synthesis;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// One virtual patient's single-lead ECG, rendered sample by sample from the ECGSYN dynamical model (McSharry et al. 2003).

@@ -1,8 +1,7 @@
 using System.Collections.Frozen;
 using EdgeHub.Contracts;
-using EdgeHub.Simulator.Scenarios;
 
-namespace EdgeHub.Simulator.Truth;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// Exact ground truth of a run: for every device, which episodes were active when. Scripted devices answer from their

@@ -1,6 +1,6 @@
 using EdgeHub.Contracts;
 
-namespace EdgeHub.Simulator.Truth;
+namespace EdgeHub.Simulator;
 
 /// <summary>One episode of the ground truth, in wall-clock time (the device's true clock, without simulated skew).</summary>
 public sealed record TruthEpisode(string DeviceId, EpisodeKind Kind, DateTimeOffset Start, DateTimeOffset End)

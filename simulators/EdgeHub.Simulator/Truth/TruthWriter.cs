@@ -1,8 +1,7 @@
 using System.Text.Json;
 using EdgeHub.Contracts;
-using EdgeHub.Simulator.Synthesis;
 
-namespace EdgeHub.Simulator.Truth;
+namespace EdgeHub.Simulator;
 
 /// <summary>
 /// Writes the ground truth of a run as JSON Lines, one object per line:
