@@ -105,3 +105,18 @@ CREATE TABLE leases (
     expires_at BIGINT NOT NULL
 );
 INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0);
+-- migration 2
+ALTER TABLE models ADD COLUMN record_json TEXT;
+CREATE TABLE rollout_state (
+    region TEXT PRIMARY KEY,
+    snapshot_json TEXT NOT NULL,
+    revision BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE retrain_requests (
+    region TEXT PRIMARY KEY,
+    mode TEXT,
+    requested_at BIGINT NOT NULL,
+    requested_by TEXT NOT NULL
+);
+INSERT INTO schema_migrations (version, applied_at) VALUES (2, 0);

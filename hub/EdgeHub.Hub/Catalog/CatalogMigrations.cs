@@ -122,6 +122,21 @@ public static class CatalogMigrations
             expires_at BIGINT NOT NULL
         );
         """,
+        """
+        ALTER TABLE models ADD COLUMN record_json TEXT;
+        CREATE TABLE rollout_state (
+            region TEXT PRIMARY KEY,
+            snapshot_json TEXT NOT NULL,
+            revision BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        );
+        CREATE TABLE retrain_requests (
+            region TEXT PRIMARY KEY,
+            mode TEXT,
+            requested_at BIGINT NOT NULL,
+            requested_by TEXT NOT NULL
+        );
+        """,
     ];
 
     /// <summary>Applies every migration not yet applied; returns the schema version.</summary>

@@ -7,6 +7,7 @@ using EdgeHub.Hub.Learning;
 using EdgeHub.Hub.Observability;
 using EdgeHub.Hub.Options;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -64,7 +65,9 @@ public static class HubApp
 
         services.AddAuthentication(BearerTokenHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        // Endpoints that name no policy get the fallback: read access (viewer or operator); upload, download and changes name theirs.
         services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(BearerTokenHandler.SchemeName).RequireRole(Roles.Viewer, Roles.Operator).Build())
             .AddPolicy(Policies.Read, p => p.RequireRole(Roles.Viewer, Roles.Operator))
             .AddPolicy(Policies.Operate, p => p.RequireRole(Roles.Operator))
             .AddPolicy(Policies.Upload, p => p.RequireRole(Roles.Edge, Roles.Operator))
@@ -82,7 +85,7 @@ public static class HubApp
         app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         HealthEndpoints.Map(app, options.NodeId);
-        var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.Read);
+        var api = app.MapGroup("/api/v1");
         FleetEndpoints.Map(api);
         DatasetEndpoints.Map(api);
         DeltaUploadEndpoint.Map(api);

@@ -19,7 +19,7 @@ public sealed class HubRegions(HubCatalog catalog, DatasetStore store)
     /// <summary>The region's table, or null when the region has none.</summary>
     public DeltaTable? Table(string region)
     {
-        if (!Contracts.Ids.IsValid(region))
+        if (!Contracts.Ids.IsValid(region) || !Directory.Exists(Path.Combine(store.Root, region, "_delta_log")))
         {
             return null;
         }

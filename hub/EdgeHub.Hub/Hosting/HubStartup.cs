@@ -1,4 +1,5 @@
 using EdgeHub.Hub.Catalog;
+using EdgeHub.Hub.Observability;
 using EdgeHub.Hub.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,11 +12,13 @@ namespace EdgeHub.Hub.Hosting;
 /// catalog row leaves a gap that the next start fills). Every step is idempotent, so several nodes may start together.
 /// </summary>
 public sealed class HubStartup(HubOptions options, HubCatalog catalog, HubRegions regions, DatasetReconciler reconciler, HubReadiness readiness,
-    ILogger<HubStartup> logger) : IHostedService
+    PrometheusExporter exporter, ILogger<HubStartup> logger) : IHostedService
 {
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The exporter must listen before the first measurement (it is resolved here, not lazily at the first scrape).
+        ArgumentNullException.ThrowIfNull(exporter);
         await catalog.MigrateAsync(cancellationToken).ConfigureAwait(false);
         foreach (var region in options.Regions)
         {

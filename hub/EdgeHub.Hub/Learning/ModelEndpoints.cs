@@ -1,7 +1,9 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeHub.Contracts;
 using EdgeHub.Hub.Api;
 using EdgeHub.Hub.Catalog;
+using EdgeHub.Learning.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -11,7 +13,7 @@ namespace EdgeHub.Hub.Learning;
 /// <summary>Model registry endpoints: list, get, metrics, lineage, ONNX download.</summary>
 internal static class ModelEndpoints
 {
-    public sealed record ModelLineage(ModelRecord Model, IReadOnlyList<string> Ancestors, long DatasetVersion, long? SinceDatasetVersion,
+    public sealed record ModelLineageView(RegisteredModel Model, IReadOnlyList<string> Ancestors, long DatasetVersion, long? SinceDatasetVersion,
         IReadOnlyList<DatasetVersionRecord> Deltas, IReadOnlyList<string> Edges);
 
     public static void Map(RouteGroupBuilder api)
@@ -39,8 +41,9 @@ internal static class ModelEndpoints
             var body = new JsonObject
             {
                 ["version"] = m.Version,
-                ["metrics"] = m.MetricsJson is null ? null : JsonNode.Parse(m.MetricsJson),
-                ["gate"] = m.GateJson is null ? null : JsonNode.Parse(m.GateJson),
+                ["metrics"] = m.Metrics is null ? null : JsonSerializer.SerializeToNode(m.Metrics, LearningJson.Default.ClassificationMetrics),
+                ["parentMetrics"] = m.ParentMetrics is null ? null : JsonSerializer.SerializeToNode(m.ParentMetrics, LearningJson.Default.ClassificationMetrics),
+                ["gate"] = m.Gate is null ? null : JsonSerializer.SerializeToNode(m.Gate, LearningJson.Default.GateDecision),
             };
             return Results.Text(body.ToJsonString(), "application/json");
         }).WithName("GetModelMetrics").WithSummary("Holdout metrics (per class sensitivity, PPV, AUROC, F1, calibration) and the gate's decision.");
@@ -68,7 +71,7 @@ internal static class ModelEndpoints
                 edges.Add(d.EdgeId);
             }
 
-            return Results.Ok(new ModelLineage(m, ancestors, m.DatasetVersion, since, deltas, [.. edges]));
+            return Results.Ok(new ModelLineageView(m, ancestors, m.DatasetVersion, since, deltas, [.. edges]));
         }).WithName("GetModelLineage").WithSummary("Model → parent chain → dataset version → deltas → edges.");
 
         api.MapGet("/models/{version}/onnx", async (string version, HubCatalog catalog, ModelFiles files, CancellationToken ct) =>
@@ -78,7 +81,7 @@ internal static class ModelEndpoints
                 return NoModel(version);
             }
 
-            var bytes = await files.ReadAsync(m.Region, m.Version, ct);
+            var bytes = await files.ReadAsync(m.Region, m.Version, m.Sha256, ct);
             return bytes is null
                 ? ApiResults.NotFound($"the ONNX file of model '{version}' is missing from the data root")
                 : Results.File(bytes, "application/octet-stream", m.Version + ".onnx");
