@@ -4,7 +4,6 @@ using EdgeHub.Contracts;
 using EdgeHub.Edge.Tests.Support;
 using EdgeHub.Mqtt;
 using EdgeHub.Simulator;
-using EdgeHub.Simulator.Scenarios;
 using EdgeHub.Testing;
 
 namespace EdgeHub.Edge.Tests;
