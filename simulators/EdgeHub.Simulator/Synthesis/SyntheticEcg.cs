@@ -193,6 +193,14 @@ public sealed class SyntheticEcg
     /// <summary>Moves the angle on by one sample, crossing segment boundaries, the table switch and R peaks exactly.</summary>
     private void Advance(long index, in EcgCondition condition, List<BeatMark>? beats)
     {
+        // Fast path: most samples stay inside one speed segment and cross nothing.
+        var next = _psi + (_dt * (_psi < PsiSystoleEnd ? _w1 : _psi < PsiPOnset ? _w2 : _w3));
+        if (next < (_psi < PsiSystoleEnd ? PsiSystoleEnd : _psi < Math.PI ? Math.PI : _psi < PsiPOnset ? PsiPOnset : TwoPi))
+        {
+            _psi = next;
+            return;
+        }
+
         var remaining = _dt;
         while (true)
         {
