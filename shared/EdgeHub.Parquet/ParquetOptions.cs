@@ -31,6 +31,12 @@ public sealed class ParquetWriterOptions
     /// <summary>Dictionary-encode string columns (with fallback to PLAIN); true by default.</summary>
     public bool UseDictionary { get; set; } = true;
 
+    /// <summary>
+    /// Data page format: 1 (DATA_PAGE, the default, readable everywhere) or 2 (DATA_PAGE_V2: levels stored uncompressed
+    /// ahead of the values, with null and row counts in the header).
+    /// </summary>
+    public int DataPageVersion { get; set; } = 1;
+
     /// <summary>Brotli quality (0–11) used when <see cref="Compression"/> is Brotli.</summary>
     public int BrotliQuality { get; set; } = 1;
 
@@ -45,6 +51,7 @@ public sealed class ParquetWriterOptions
         if (RowGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(RowGroupSize), RowGroupSize, "row group size must be at least 1 row");
         if (PageSize < 1024) throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, "page size must be at least 1024 bytes");
         if (!Enum.IsDefined(Compression)) throw new ArgumentOutOfRangeException(nameof(Compression), Compression, "unknown codec");
+        if (DataPageVersion is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(DataPageVersion), DataPageVersion, "data page version is 1 or 2");
         if (BrotliQuality is < 0 or > 11) throw new ArgumentOutOfRangeException(nameof(BrotliQuality), BrotliQuality, "Brotli quality is 0..11");
     }
 }

@@ -12,22 +12,25 @@ public sealed class PeerInteropTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private (string Path, ColumnBatch Data) WriteOurs(ParquetCompression codec, int rows = 2500, int rowGroup = 1000)
+    private (string Path, ColumnBatch Data) WriteOurs(ParquetCompression codec, int pageVersion = 1, int rows = 2500, int rowGroup = 1000)
     {
         var data = TestData.Make(rows, 42);
-        var path = Path.Combine(_dir, $"ours-{codec}.parquet");
-        File.WriteAllBytes(path, TestData.Write(new ParquetWriterOptions { Compression = codec, RowGroupSize = rowGroup, PageSize = 8192 }, data));
+        var path = Path.Combine(_dir, $"ours-{codec}-v{pageVersion}.parquet");
+        File.WriteAllBytes(path, TestData.Write(new ParquetWriterOptions { Compression = codec, RowGroupSize = rowGroup, PageSize = 8192, DataPageVersion = pageVersion }, data));
         return (path, data);
     }
 
     [Theory]
-    [InlineData(ParquetCompression.None)]
-    [InlineData(ParquetCompression.Snappy)]
-    [InlineData(ParquetCompression.Gzip)]
-    [InlineData(ParquetCompression.Brotli)]
-    public void DuckDb_ReadsOurFile_EveryValueSchemaAndStatistics(ParquetCompression codec)
+    [InlineData(ParquetCompression.None, 1)]
+    [InlineData(ParquetCompression.Snappy, 1)]
+    [InlineData(ParquetCompression.Gzip, 1)]
+    [InlineData(ParquetCompression.Brotli, 1)]
+    [InlineData(ParquetCompression.None, 2)]
+    [InlineData(ParquetCompression.Snappy, 2)]
+    [InlineData(ParquetCompression.Brotli, 2)]
+    public void DuckDb_ReadsOurFile_EveryValueSchemaAndStatistics(ParquetCompression codec, int pageVersion)
     {
-        var (path, data) = WriteOurs(codec);
+        var (path, data) = WriteOurs(codec, pageVersion);
         var results = NodePeer.DuckDb(
             $"SELECT * FROM read_parquet('{path}')",
             $"SELECT column_name, column_type, \"null\" AS nullable FROM (DESCRIBE SELECT * FROM read_parquet('{path}'))",
@@ -101,13 +104,16 @@ public sealed class PeerInteropTests : IDisposable
     }
 
     [Theory]
-    [InlineData(ParquetCompression.None)]
-    [InlineData(ParquetCompression.Snappy)]
-    [InlineData(ParquetCompression.Gzip)]
-    [InlineData(ParquetCompression.Brotli)]
-    public void Hyparquet_ReadsOurFile_EveryValueAndStatistics(ParquetCompression codec)
+    [InlineData(ParquetCompression.None, 1)]
+    [InlineData(ParquetCompression.Snappy, 1)]
+    [InlineData(ParquetCompression.Gzip, 1)]
+    [InlineData(ParquetCompression.Brotli, 1)]
+    [InlineData(ParquetCompression.None, 2)]
+    [InlineData(ParquetCompression.Snappy, 2)]
+    [InlineData(ParquetCompression.Brotli, 2)]
+    public void Hyparquet_ReadsOurFile_EveryValueAndStatistics(ParquetCompression codec, int pageVersion)
     {
-        var (path, data) = WriteOurs(codec);
+        var (path, data) = WriteOurs(codec, pageVersion);
         var result = NodePeer.Hyparquet(path);
         var rows = result.GetProperty("rows");
         Assert.Equal(data.RowCount, rows.GetArrayLength());

@@ -41,6 +41,17 @@ internal sealed class PageHeader
                 w.I32(2, (int)Encoding);
                 w.StructEnd();
                 break;
+            case PageType.DataPageV2:
+                w.StructField(8);
+                w.I32(1, NumValues);
+                w.I32(2, NumNulls);
+                w.I32(3, NumRows);
+                w.I32(4, (int)Encoding);
+                w.I32(5, DefinitionLevelsByteLength);
+                w.I32(6, 0);
+                w.Bool(7, IsCompressed);
+                w.StructEnd();
+                break;
             default:
                 throw new InvalidOperationException($"writing {Type} pages is not supported");
         }

@@ -146,12 +146,16 @@ internal sealed partial class ColumnChunkWriter : IDisposable
     {
         if (_pageValues == 0) return;
         _body.Clear();
+        var v2 = _options.DataPageVersion == 2;
+        var levelBytes = 0;
         if (_field.Nullable)
         {
+            // v1: 4-byte length prefix, levels compressed with the values; v2: no prefix, length in the header, never compressed.
             var lenPos = _body.Length;
-            _body.WriteInt32LE(0);
+            if (!v2) _body.WriteInt32LE(0);
             RleBitPackedHybrid.Encode(_levels.AsSpan(0, _pageValues), 1, _body);
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(_body.WrittenSpan[lenPos..], _body.Length - lenPos - 4);
+            if (!v2) System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(_body.WrittenSpan[lenPos..], _body.Length - lenPos - 4);
+            levelBytes = _body.Length;
         }
         PageEncoding encoding;
         if (_field.Type == ParquetType.String && _dictionaryMode)
@@ -174,7 +178,8 @@ internal sealed partial class ColumnChunkWriter : IDisposable
             _body.Write(_values.WrittenSpan);
             _wrotePlain = true;
         }
-        WritePage(PageType.DataPage, encoding, _pageValues, _body.WrittenSpan, _pages);
+        if (v2) WritePageV2(encoding, _pageValues, _pageValues - _pageNonNull, levelBytes, _body.WrittenSpan, _pages);
+        else WritePage(PageType.DataPage, encoding, _pageValues, _body.WrittenSpan, _pages);
         _chunkValues += _pageValues;
         _pageValues = 0;
         _pageNonNull = 0;
@@ -221,6 +226,27 @@ internal sealed partial class ColumnChunkWriter : IDisposable
     }
 
     private ByteBuffer? _compressed;
+
+    /// <summary>DATA_PAGE_V2: uncompressed levels, then the values compressed on their own.</summary>
+    private void WritePageV2(PageEncoding encoding, int numValues, int numNulls, int levelBytes, ReadOnlySpan<byte> body, ByteBuffer target)
+    {
+        var values = body[levelBytes..];
+        _compressed ??= new ByteBuffer(body.Length);
+        _compressed.Clear();
+        var compressed = PageCodecs.Compress(_codec, values, _compressed, _options.BrotliQuality);
+        var header = new PageHeader
+        {
+            Type = PageType.DataPageV2, Encoding = encoding, NumValues = numValues, NumNulls = numNulls, NumRows = numValues,
+            DefinitionLevelsByteLength = levelBytes, IsCompressed = _codec != Codec.Uncompressed,
+            UncompressedSize = body.Length, CompressedSize = levelBytes + compressed,
+        };
+        _header.Clear();
+        header.Write(_headerWriter);
+        target.Write(_header.WrittenSpan);
+        target.Write(body[..levelBytes]);
+        target.Write(_compressed.WrittenSpan);
+        _uncompressed += _header.Length + body.Length;
+    }
 
     public void Dispose()
     {
