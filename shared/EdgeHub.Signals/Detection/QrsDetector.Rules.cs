@@ -11,8 +11,8 @@ public sealed partial class QrsDetector
     private const double SearchBackRr = 1.5;
     private const double SearchBackFactor = 0.5;
     private const double TWaveSlope = 0.5;             // Pan & Tompkins: a wave within 360 ms with under half the slope is a T wave
-    private const double SupersedeSlope = 1.3;             // the rising wave is at least 30 % steeper …
-    private const double SupersedeFlat = 0.9;              // … and the candidate flatter than the typical QRS (MIT-BIH 108)
+    private const double SupersedeSlope = 1.3;         // the rising wave is at least 30 % steeper …
+    private const double SupersedeFlat = 0.9;          // … and the candidate flatter than the typical QRS (MIT-BIH 108)
     private const int History = 8;
     private const double LostSeconds = 3.0;
 
