@@ -51,8 +51,8 @@ internal sealed partial class BrokerConnection : IDisposable
         _stream = stream;
         _logger = logger;
         Remote = remote?.ToString() ?? "?";
-        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16384, minimumReadSize: 4096, useZeroByteReads: true));
-        _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 4096));
+        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 8192, useZeroByteReads: true));
+        _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16384));
         _decoder.MaximumPacketSize = broker.Options.MaxPacketSize;
         LastActivity = Environment.TickCount64;
         CreatedAt = LastActivity;
