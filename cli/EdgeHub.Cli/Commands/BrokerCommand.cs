@@ -13,6 +13,14 @@ namespace EdgeHub.Cli.Commands;
 /// </summary>
 internal static class BrokerCommand
 {
+    private static readonly JsonSerializerOptions ConfigJson = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
     private sealed class FileConfig
     {
         public int? Port { get; set; }
@@ -126,13 +134,7 @@ internal static class BrokerCommand
         }
         try
         {
-            return JsonSerializer.Deserialize<FileConfig>(File.ReadAllText(file.FullName), new JsonSerializerOptions
-            {
-                PropertyNameCaseInsensitive = true,
-                ReadCommentHandling = JsonCommentHandling.Skip,
-                AllowTrailingCommas = true,
-                UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
-            }) ?? new FileConfig();
+            return JsonSerializer.Deserialize<FileConfig>(File.ReadAllText(file.FullName), ConfigJson) ?? new FileConfig();
         }
         catch (JsonException ex)
         {

@@ -14,7 +14,8 @@ internal static class EdgeCommand
         {
             var file = pr.GetValue(config);
             await using var app = EdgeHost.Build(file?.FullName);
-            await app.RunAsync(ct);
+            await app.StartAsync(ct);
+            await app.WaitForShutdownAsync(ct);
             return 0;
         });
         return command;
