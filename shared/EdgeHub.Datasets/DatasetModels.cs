@@ -34,7 +34,10 @@ public sealed record DeltaManifest(string DeltaId, string Region, string EdgeId,
 public sealed record DeltaCommitInfo(long Version, DateTimeOffset Timestamp, string Operation, string? EdgeId, long? Sequence,
     string? DeltaId, long Rows, string? Sha256, string? Path);
 
-/// <summary>One data file of a snapshot.</summary>
+/// <summary>
+/// One data file of a snapshot. <c>AddedInVersion</c> is the commit that added it, or -1 for a file known only from a
+/// checkpoint (added at or before the checkpoint's version; <see cref="DeltaTable.ReadRows"/> resolves it from the JSON log).
+/// </summary>
 public sealed record DeltaFile(string Path, long Size, long Rows, long AddedInVersion);
 
 /// <summary>The table as of one version.</summary>

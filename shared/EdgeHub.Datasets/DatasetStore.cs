@@ -74,7 +74,7 @@ public sealed class DatasetStore
         if (contentProblem is not null)
         {
             // A re-sent delta that was already committed is a duplicate even if this copy is damaged.
-            if (last is { } l && sequence <= l) return table.CommitValidated([], manifest, "");
+            if (last is { } l && sequence <= l && table.DuplicateOf(edgeId, sequence) is { } dup) return dup;
             return new CommitResult.Rejected($"delta {manifest.DeltaId} from {edgeId} #{sequence} rejected: {contentProblem}");
         }
         return table.CommitValidated(parquetBytes.ToArray(), manifest, stats!);

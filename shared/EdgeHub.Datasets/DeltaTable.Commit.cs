@@ -77,6 +77,12 @@ public sealed partial class DeltaTable
 
     private readonly Lock _commitLock = new();
 
+    /// <summary>Duplicate(version) when (edge, sequence) is already committed, else null.</summary>
+    internal CommitResult.Duplicate? DuplicateOf(string edgeId, long sequence)
+    {
+        lock (_commitLock) return Decide(edgeId, sequence, out _);
+    }
+
     /// <summary>Duplicate when already committed; otherwise null with the next expected sequence.</summary>
     private CommitResult.Duplicate? Decide(string edgeId, long sequence, out long expected)
     {

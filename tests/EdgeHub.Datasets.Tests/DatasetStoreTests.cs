@@ -93,4 +93,58 @@ public class DatasetStoreTests
         Assert.Contains("region", Assert.IsType<CommitResult.Rejected>(region).Reason, StringComparison.Ordinal);
         Assert.Equal(0, store.Open("eu").LatestVersion);
     }
+
+    [Fact]
+    public void CommitDelta_DamagedCopyOfCommittedDelta_IsStillDuplicate()
+    {
+        using var tmp = new TempStore();
+        var store = new DatasetStore(tmp.Root);
+        store.OpenOrCreate("eu", TempStore.Schema);
+        var (bytes, m) = TempStore.Delta("eu", "edge-a", 1, 5);
+        Assert.Equal(new CommitResult.Committed(1), store.CommitDelta("eu", "edge-a", 1, bytes, m));
+        var damaged = bytes[..^20];
+        Assert.Equal(new CommitResult.Duplicate(1), store.CommitDelta("eu", "edge-a", 1, damaged, m));
+        Assert.IsType<CommitResult.Rejected>(store.CommitDelta("eu", "edge-a", 2, damaged, m with { Sequence = 2 }));
+        Assert.Equal(1, store.Open("eu").LatestVersion);
+    }
+
+    [Theory]
+    [InlineData("../evil", "edge id")]
+    [InlineData("edge a", "edge id")]
+    [InlineData("", "edge id")]
+    public void CommitDelta_UnsafeEdgeId_IsRejected(string edge, string expected)
+    {
+        using var tmp = new TempStore();
+        var store = new DatasetStore(tmp.Root);
+        store.OpenOrCreate("eu", TempStore.Schema);
+        var (bytes, m) = TempStore.Delta("eu", "edge-a", 1, 5);
+        var r = store.CommitDelta("eu", edge, 1, bytes, m with { EdgeId = edge });
+        Assert.Contains(expected, Assert.IsType<CommitResult.Rejected>(r).Reason, StringComparison.Ordinal);
+        Assert.IsType<CommitResult.Rejected>(store.CommitDelta("../x", "edge-a", 1, bytes, m));
+    }
+
+    [Fact]
+    public void CommitDelta_ManifestDisagreesWithEnvelope_IsRejected()
+    {
+        using var tmp = new TempStore();
+        var store = new DatasetStore(tmp.Root);
+        store.OpenOrCreate("eu", TempStore.Schema);
+        var (bytes, m) = TempStore.Delta("eu", "edge-a", 1, 5);
+        Assert.Contains("manifest sequence", Assert.IsType<CommitResult.Rejected>(store.CommitDelta("eu", "edge-a", 2, bytes, m)).Reason, StringComparison.Ordinal);
+        Assert.Contains("manifest edge", Assert.IsType<CommitResult.Rejected>(store.CommitDelta("eu", "edge-b", 1, bytes, m)).Reason, StringComparison.Ordinal);
+        Assert.Contains("below the first sequence", Assert.IsType<CommitResult.Rejected>(store.CommitDelta("eu", "edge-a", 0, bytes, m with { Sequence = 0 })).Reason, StringComparison.Ordinal);
+        Assert.Contains("empty", Assert.IsType<CommitResult.Rejected>(store.CommitDelta("eu", "edge-a", 1, ReadOnlyMemory<byte>.Empty, m)).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CommitDelta_TooManyHeld_RejectsFurtherOutOfOrderDeltas()
+    {
+        using var tmp = new TempStore();
+        var store = new DatasetStore(tmp.Root, new DatasetStoreOptions { MaxHeldPerEdge = 3 });
+        store.OpenOrCreate("eu", TempStore.Schema);
+        for (long s = 2; s <= 4; s++) Assert.Equal(new CommitResult.Held(1), TempStore.Send(store, "eu", "edge-a", s));
+        Assert.Contains("send 1 first", Assert.IsType<CommitResult.Rejected>(TempStore.Send(store, "eu", "edge-a", 5)).Reason, StringComparison.Ordinal);
+        Assert.Equal(new CommitResult.Committed(1), TempStore.Send(store, "eu", "edge-a", 1));
+        Assert.Equal(4, store.Open("eu").LastSequence("edge-a"));
+    }
 }
