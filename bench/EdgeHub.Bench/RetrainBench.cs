@@ -34,6 +34,38 @@ public sealed record RetrainBenchOptions
 /// </summary>
 public static class RetrainBench
 {
+    /// <summary>
+    /// Entry for <c>./edgehub bench retrain [--rows N] [--seed S] [--delta-percent P]</c>, writing to the console; returns 0 when
+    /// both targets are met, 1 otherwise.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option has a bad value.</exception>
+    public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new RetrainBenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--rows":
+                    options = options with { Rows = Positive("--rows", Next(), 1_000) };
+                    break;
+                case "--seed":
+                    options = options with { Seed = Positive("--seed", Next(), 0) };
+                    break;
+                case "--delta-percent":
+                    var text = Next();
+                    options = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p > 0 && p < 100
+                        ? options with { DeltaFraction = p / 100 }
+                        : throw new ArgumentException($"--delta-percent needs a number within (0, 100), got '{text}'");
+                    break;
+            }
+        }
+
+        return RunAsync(options, Console.Out, cancellationToken);
+    }
+
     /// <summary>Runs the benchmark with default settings; returns 0 when both targets are met, 1 otherwise.</summary>
     public static Task<int> RunAsync(TextWriter output, CancellationToken cancellationToken) =>
         RunAsync(new RetrainBenchOptions(), output, cancellationToken);
@@ -146,7 +178,13 @@ public static class RetrainBench
             delta.Accuracy.ToString("F4", ci));
     }
 
-    private static double Round(double v, int digits) => Math.Round(v, digits, MidpointRounding.AwayFromZero);
+    private static int Positive(string name, string text, int minimum) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= minimum
+            ? v
+            : throw new ArgumentException($"{name} needs an integer ≥ {minimum}, got '{text}'");
+
+    /// <summary>Rounded for the JSON line; null when undefined (NaN: e.g. a metric on an empty delta holdout), which JSON cannot carry.</summary>
+    private static double? Round(double v, int digits) => double.IsFinite(v) ? Math.Round(v, digits, MidpointRounding.AwayFromZero) : null;
 
     private static Timing<T> Timed<T>(Func<T> work)
     {
