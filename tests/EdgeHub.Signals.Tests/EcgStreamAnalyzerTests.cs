@@ -27,6 +27,22 @@ public class EcgStreamAnalyzerTests
     }
 
     [Fact]
+    public void FeatureSchema_OrderIsTheOneTheAnalyzerWrites()
+    {
+        // WriteFeatures fills values by index; a reordered schema must fail here rather than mislabel model inputs.
+        string[] expected =
+        [
+            "hr_mean_bpm", "hr_min_bpm", "hr_max_bpm", "rr_mean_ms", "rr_sdnn_ms", "rr_rmssd_ms", "rr_pnn50", "rr_cv", "rr_nrmssd",
+            "rr_turning_point_ratio", "rr_shannon_entropy", "rr_max_successive_ratio", "premature_beat_fraction", "fast_run_max_beats",
+            "qrs_width_mean_ms", "qrs_width_max_ms", "wide_qrs_fraction", "r_amplitude_mean_mv", "r_amplitude_cv", "beat_count",
+            "max_pause_ms", "signal_quality", "baseline_wander_mv", "hf_noise_mv", "saturation_fraction", "lead_off_fraction",
+            "spo2_pct", "resp_rate_bpm", "systolic_mmhg", "diastolic_mmhg", "temperature_c", "hr_trend_bpm_per_min",
+        ];
+        Assert.Equal(expected, FeatureSchema.Features.Select(f => f.Name));
+        Assert.Equal("ecg-features-v1", FeatureSchema.Id);
+    }
+
+    [Fact]
     public void WriteFeatures_SinusRhythm_HeartRateHrvAndQualityPlausible()
     {
         const int fs = 250;

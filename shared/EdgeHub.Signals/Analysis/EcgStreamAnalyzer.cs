@@ -67,7 +67,10 @@ public sealed partial class EcgStreamAnalyzer
         }
     }
 
-    /// <summary>Seconds since the last detected R peak (since the start of the stream when none was detected yet).</summary>
+    /// <summary>
+    /// Seconds since the last detected R peak (since the start of the stream when none was detected yet). Beats are confirmed
+    /// up to <see cref="QrsDetector.MaxDelaySeconds"/> after their R peak, so this reads up to 0.3 s high between beats.
+    /// </summary>
     public double SecondsSinceLastBeat => (double)(_lastBeat < 0 ? _samples : _samples - _lastBeat) / _sampleRate;
 
     /// <summary>
