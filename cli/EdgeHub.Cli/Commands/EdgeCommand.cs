@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EdgeHub.Edge.Hosting;
+using Microsoft.Extensions.Hosting;
 
 namespace EdgeHub.Cli.Commands;
 
