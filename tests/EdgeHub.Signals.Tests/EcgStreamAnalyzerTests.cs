@@ -229,6 +229,7 @@ public class EcgStreamAnalyzerTests
         Assert.Equal(90, Get(f, "diastolic_mmhg"));
         Assert.Equal(38.2f, Get(f, "temperature_c"));
 
+
         var strip = new float[3000];
         var n = a.CopyStrip(strip);
         Assert.Equal(10 * fs, n);
@@ -238,6 +239,14 @@ public class EcgStreamAnalyzerTests
         }
 
         Assert.Equal(5, a.CopyStrip(new float[5]));
+
+        var implausible = new TelemetryFrame { SampleRate = fs, Gain = 1000, SpO2 = 180, TemperatureC = float.PositiveInfinity, Systolic = 999 };
+        implausible.SetSampleCount(fs);
+        a.Append(implausible);
+        f = Features(a);
+        Assert.Equal(91, Get(f, "spo2_pct"));
+        Assert.Equal(38.2f, Get(f, "temperature_c"));
+        Assert.Equal(140, Get(f, "systolic_mmhg"));
     }
 
     [Fact]

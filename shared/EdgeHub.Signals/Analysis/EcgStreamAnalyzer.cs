@@ -117,11 +117,12 @@ public sealed partial class EcgStreamAnalyzer
             AppendSample(raw, (raw - baseline) * scale, frame.LeadOff);
         }
 
-        _spo2 = frame.SpO2 ?? _spo2;
-        _resp = frame.RespirationRate ?? _resp;
-        _sys = frame.Systolic ?? _sys;
-        _dia = frame.Diastolic ?? _dia;
-        _temp = frame.TemperatureC is float t && float.IsFinite(t) ? t : _temp;
+        // Physiologically impossible readings are sensor faults: keep the last plausible value instead.
+        _spo2 = frame.SpO2 is byte o && o <= 100 ? o : _spo2;
+        _resp = frame.RespirationRate is byte r && r <= 150 ? r : _resp;
+        _sys = frame.Systolic is ushort sy && sy <= 350 ? sy : _sys;
+        _dia = frame.Diastolic is ushort di && di <= 300 ? di : _dia;
+        _temp = frame.TemperatureC is float t && t is >= 20 and <= 46 ? t : _temp;
     }
 
     /// <summary>Copies the latest samples (mV, oldest first) into <paramref name="destinationMv"/>; returns how many were written.</summary>
