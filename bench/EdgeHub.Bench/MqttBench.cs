@@ -17,7 +17,7 @@ public static class MqttBench
     private const ushort Inflight = 100;
     private const int Queued = 10_000;
 
-    /// <summary>Runs the benchmark; options: --duration SECONDS (5), --rounds N (2, best kept), --publishers N (8), --subscribers N (16), --idle-clients N (10000).</summary>
+    /// <summary>Runs the benchmark; options: --duration SECONDS (5), --rounds N (2, best kept), --publishers N (8), --subscribers N (16), --idle-clients N (10000), --case TEXT (only cases whose name contains it).</summary>
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -39,8 +39,13 @@ public static class MqttBench
         Console.WriteLine($"{"case",-20} {"edgehub msg/s",14} {"mosquitto msg/s",16} {"ratio",7}");
         var results = new JsonArray();
         var minRatio = double.MaxValue;
+        var only = Array.IndexOf(args, "--case") is var ci and >= 0 && ci + 1 < args.Length ? args[ci + 1] : null;
         foreach (var c in cases)
         {
+            if (only != null && !c.Name.Contains(only, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
             // Alternate the brokers and keep each one's best round: the machine is shared, so a round can lose its CPU.
             double ours = 0, mosquitto = 0;
             for (var r = 0; r < rounds; r++)
