@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeHub.Contracts;
 using EdgeHub.Mqtt;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -146,6 +147,7 @@ public sealed partial class Fleet : IAsyncDisposable
             }
         }
 
+        WarmUp(_options.SampleRate);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var t0 = Stopwatch.GetTimestamp();
         var end = _options.Duration is { } duration ? t0 + (long)(duration.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
@@ -181,6 +183,25 @@ public sealed partial class Fleet : IAsyncDisposable
         }
 
         await DrainFeedbackAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs the per-frame code paths on a throwaway patient until the JIT has optimised them, so the first second of a large
+    /// fleet (every device's first frame falls due in it) is not spent in unoptimised code.
+    /// </summary>
+    private static void WarmUp(int sampleRate)
+    {
+        var ecg = new SyntheticEcg(sampleRate, 0);
+        var frame = new TelemetryFrame { PatientId = "warm-up", SiteId = "warm-up" };
+        var buffer = new byte[TelemetryCodec.HeaderSize + 64 + (2 * sampleRate)];
+        var beats = new List<BeatMark>();
+        EpisodeKind?[] kinds = [null, EpisodeKind.AtrialFibrillation, EpisodeKind.Pvc, EpisodeKind.VentricularTachycardia, EpisodeKind.MotionNoise];
+        for (var i = 0; i < 200; i++)
+        {
+            beats.Clear();
+            ecg.Generate(frame, DateTimeOffset.UnixEpoch, sampleRate, kinds[i % kinds.Length], beats);
+            TelemetryCodec.Encode(frame, buffer);
+        }
     }
 
     private async Task ConnectAllAsync(CancellationToken ct)

@@ -96,7 +96,8 @@ public sealed class FleetStats
             Disconnects = Disconnects,
             Reconnects = Reconnects,
             FramesSent = FramesSent,
-            FramesPerSecond = elapsed > 0 ? Math.Round(FramesSent / elapsed, 1) : 0,
+            // No frame can fall due during the first period (it is being acquired), so the rate is over the rest of the run.
+            FramesPerSecond = elapsed > 0 ? Math.Round(FramesSent / Math.Max(elapsed - (1 / options.FramesPerSecond), elapsed / 2), 1) : 0,
             TargetFramesPerSecond = options.Devices * options.FramesPerSecond,
             BytesSent = BytesSent,
             PublishErrors = PublishErrors,
