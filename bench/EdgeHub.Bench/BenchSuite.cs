@@ -22,6 +22,7 @@ public static class BenchSuite
             Task.FromResult(ParquetBench.Run(new ParquetBenchOptions { Rows = IntArg(args, "--rows", 10_000_000) }, Console.Out))),
         new("mqtt", "mosquitto 2.0, same load and limits", MqttBench.RunAsync),
         new("pipeline", "20,000 frames/s; p99 ≤ 10 ms at 5,000/s; ≤ 300 MB at 10,000 devices", PipelineBench.RunAsync),
+        new("retrain", "full retrain on the same rows", RetrainBench.RunAsync),
     ];
 
     /// <summary>Reads an integer option such as <c>--rows 100000</c>, or the default.</summary>
