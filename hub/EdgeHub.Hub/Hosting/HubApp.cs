@@ -90,6 +90,7 @@ public static class HubApp
         DatasetEndpoints.Map(api);
         DeltaUploadEndpoint.Map(api);
         HubLearning.MapEndpoints(api);
+        EdgeHub.Hub.Dashboard.DashboardEndpoints.Map(app, api);
         return app;
     }
 
