@@ -94,6 +94,7 @@ public static class EdgeHost
             agent.Models.RequestRollback("operator request on /api/model/rollback");
             return Results.Accepted();
         });
+        ClinicianEndpoints.Map(app);
     }
 
     private static IEnumerable<KeyValuePair<string, double>> Gauges(EdgeAgent agent)
