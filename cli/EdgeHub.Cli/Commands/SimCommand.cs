@@ -48,6 +48,22 @@ internal static class SimCommand
         };
         command.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
+            try
+            {
+                return await RunAsync(pr, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or DirectoryNotFoundException
+                or InvalidDataException or InvalidOperationException or MqttException)
+            {
+                // One line saying what was wrong, not a stack trace.
+                Console.Error.WriteLine($"edgehub sim: {ex.Message}");
+                return 1;
+            }
+        });
+        return command;
+
+        async Task<int> RunAsync(ParseResult pr, CancellationToken ct)
+        {
             var (host, port) = ParseBroker(pr.GetValue(broker)!);
             var qosValue = pr.GetValue(qos);
             if (qosValue is not (0 or 1))
@@ -84,13 +100,12 @@ internal static class SimCommand
                     DuplicateRate = pr.GetValue(duplicate),
                 },
             };
-            return await RunAsync(options, pr.GetValue(bot), pr.GetValue(botDelay), pr.GetValue(progress), pr.GetValue(verbose), ct)
+            return await RunFleetAsync(options, pr.GetValue(bot), pr.GetValue(botDelay), pr.GetValue(progress), pr.GetValue(verbose), ct)
                 .ConfigureAwait(false);
-        });
-        return command;
+        }
     }
 
-    private static async Task<int> RunAsync(FleetOptions options, bool withBot, double botDelay, double progressSeconds, bool verbose,
+    private static async Task<int> RunFleetAsync(FleetOptions options, bool withBot, double botDelay, double progressSeconds, bool verbose,
         CancellationToken ct)
     {
         using var loggers = LoggerFactory.Create(b => b
