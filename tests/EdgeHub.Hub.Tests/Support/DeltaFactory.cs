@@ -39,14 +39,42 @@ public static class DeltaFactory
     private static readonly int Label = DeltaSchema.IndexOf("label");
     private static readonly int LabelAction = DeltaSchema.IndexOf("label_action");
 
+    /// <summary>
+    /// A delta whose windows carry <paramref name="features"/> (row-major, <see cref="FeatureSchema.Count"/> per row), every
+    /// window labelled with <paramref name="labels"/> and owned by patient "p{patients[i]}" (the holdout key).
+    /// </summary>
+    public static TestDelta FromFeatures(string edgeId, long sequence, ReadOnlySpan<float> features, ReadOnlySpan<int> labels, ReadOnlySpan<int> patients)
+    {
+        var rows = labels.Length;
+        var batch = Fill(edgeId, sequence, rows, labelEvery: 1, seed: 1, out _);
+        for (var r = 0; r < rows; r++)
+        {
+            batch.String(Patient)[r] = "p" + patients[r].ToString(System.Globalization.CultureInfo.InvariantCulture);
+            for (var f = 0; f < FeatureSchema.Count; f++)
+            {
+                batch.Float(DeltaSchema.FirstFeatureColumn + f)[r] = features[(r * FeatureSchema.Count) + f];
+            }
+
+            batch.Int32(Label)[r] = labels[r];
+        }
+
+        return Write(edgeId, sequence, batch, rows);
+    }
+
     /// <summary>Builds delta <paramref name="sequence"/> of <paramref name="edgeId"/> with <paramref name="rows"/> rows.</summary>
     public static TestDelta Create(string edgeId, long sequence, int rows, int labelEvery = 4, int seed = 1)
+    {
+        var batch = Fill(edgeId, sequence, rows, labelEvery, seed, out var labelled);
+        return Write(edgeId, sequence, batch, labelled);
+    }
+
+    private static ColumnBatch Fill(string edgeId, long sequence, int rows, int labelEvery, int seed, out int labelled)
     {
         var random = new Random(HashCode.Combine(edgeId, sequence, seed));
         var batch = new ColumnBatch(DeltaParquet.Schema, rows);
         batch.RowCount = rows;
         var t0 = 1_760_000_000_000_000L + (sequence * 1_000_000L);
-        var labelled = 0;
+        labelled = 0;
         for (var r = 0; r < rows; r++)
         {
             batch.String(RowKind)[r] = DeltaSchema.RowKindWindow;
@@ -84,6 +112,12 @@ public static class DeltaFactory
             }
         }
 
+        return batch;
+    }
+
+    private static TestDelta Write(string edgeId, long sequence, ColumnBatch batch, int labelled)
+    {
+        var rows = batch.RowCount;
         using var ms = new MemoryStream();
         var options = new ParquetWriterOptions();
         options.Metadata[DeltaParquet.SchemaMetadataKey] = DeltaSchema.Id;
