@@ -35,7 +35,7 @@ public sealed class LearningLoopTests : IAsyncLifetime
             o.Learning.Enabled = true;
             o.Learning.RolloutTickSeconds = 0.1;
             o.Learning.CheckIntervalSeconds = 0.2;
-            o.Learning.RetrainMinNewRows = 4000;
+            o.Learning.RetrainMinNewRows = 8000; // one automatic retrain, after the sixth delta (9,000 rows); later ones on command
         });
 
         // One client plays the fleet: it sees every retained assignment and answers as each edge would.
