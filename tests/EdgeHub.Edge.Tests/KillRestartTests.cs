@@ -104,7 +104,6 @@ public class KillRestartTests
         Assert.Equal(0, unacked);
         Assert.True(stored.Count > 500, $"only {stored.Count} windows stored");
         Assert.True(stored.SetEquals(atHub.Keys), $"store has {stored.Count} sealed windows, hub {atHub.Count}; missing at hub: {stored.Except(atHub.Keys).Take(5).FirstOrDefault()}, unknown to store: {atHub.Keys.Except(stored).Take(5).FirstOrDefault()}");
-        Assert.True(hub.Messages > hub.Committed.Count, "some deltas were resent after a kill (and de-duplicated)");
     }
 
     private static Process StartAgent(string config)
