@@ -56,6 +56,7 @@ function drawStrip(canvas, strip) {
 function fill(card, a) {
   const el = card.el;
   el.dataset.severity = a.severity;
+  el.dataset.kind = a.kind;
   el.dataset.state = a.state;
   el.querySelector(".sev").textContent = a.severity;
   el.querySelector(".kind").textContent = a.kind.replace(/_/g, " ");
@@ -120,11 +121,21 @@ function upsert(a) {
         label(a.alertId, action, action === "relabel" ? chosen : null, card);
       });
     }
-    $("alerts").prepend(el);
+    $("alerts").append(el);
   }
   card.alert = a;
   fill(card, a);
+  order();
   $("empty").hidden = cards.size > 0;
+}
+
+// Most severe first, then newest: the alert that needs the clinician most is at the top of the tablet.
+const RANK = { Critical: 3, High: 2, Medium: 1, Low: 0 };
+function order() {
+  const sorted = [...cards.values()].sort((x, y) =>
+    (RANK[y.alert.severity] ?? 0) - (RANK[x.alert.severity] ?? 0) || Date.parse(y.alert.startedAt) - Date.parse(x.alert.startedAt));
+  const root = $("alerts");
+  sorted.forEach((c, i) => { if (root.children[i + 1] !== c.el) root.insertBefore(c.el, root.children[i + 1] ?? null); });
 }
 
 async function loadActive() {

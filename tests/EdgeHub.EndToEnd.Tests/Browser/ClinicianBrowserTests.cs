@@ -121,10 +121,12 @@ public sealed class ClinicianBrowserTests : IAsyncLifetime
         var injected = Stopwatch.StartNew();
         _fleetRun = _fleet.RunAsync(_stop.Token);
 
-        var card = page.Locator("article.card[data-alert]").First;
-        await Expect(card).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        // The NEWS2 heart-rate rule (hr_high) is what a 150/min tachycardia must raise; other cards may appear too.
+        var first = page.Locator("article.card[data-kind='hr_high']").First;
+        await Expect(first).ToBeVisibleAsync(new() { Timeout = 30_000 });
         var shownAt = DateTimeOffset.UtcNow;
-        var alertId = (await card.GetAttributeAsync("data-alert"))!;
+        var alertId = (await first.GetAttributeAsync("data-alert"))!;
+        var card = page.Locator($"article.card[data-alert='{alertId}']"); // cards re-order by severity: pin this one
         Assert.True(_raisedAt.TryGetValue(alertId, out var raisedAt), $"alert {alertId} on the page was never published by the agent");
         var latency = shownAt - raisedAt;
         Assert.True(latency < TimeSpan.FromSeconds(2), $"the page showed alert {alertId} {latency.TotalMilliseconds:F0} ms after the edge raised it (limit 2 s)");
