@@ -120,6 +120,30 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.True(browser.Errors.Count == 0, browser.ErrorText());
     }
 
+    [Fact]
+    public async Task Events_AnonymousIs401_TokenGetsSnapshotStream_AssetsNeedNoToken()
+    {
+        using var anonymous = new HttpClient { BaseAddress = _url };
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/events")).StatusCode);
+        Assert.Contains("<title>EdgeHub dashboard</title>", await anonymous.GetStringAsync("/"), StringComparison.Ordinal);
+        Assert.Contains("Charts", await anonymous.GetStringAsync("/dashboard/charts.js"), StringComparison.Ordinal);
+
+        using var api = new HttpClient { BaseAddress = _url };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorToken);
+        using var response = await api.GetAsync("/api/v1/events", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Assert.Equal("event: snapshot", await reader.ReadLineAsync(deadline.Token));
+        var data = (await reader.ReadLineAsync(deadline.Token))!;
+        Assert.StartsWith("data: ", data, StringComparison.Ordinal);
+        var snapshot = JsonDocument.Parse(data["data: ".Length..]).RootElement;
+        Assert.Equal("edge-a", snapshot.GetProperty("edges")[0].GetProperty("edgeId").GetString());
+        Assert.Equal("eu", snapshot.GetProperty("regions")[0].GetProperty("name").GetString());
+        Assert.Equal(JsonValueKind.Array, snapshot.GetProperty("rollouts").ValueKind);
+        Assert.Equal("", await reader.ReadLineAsync(deadline.Token));
+    }
+
     private static ValueTask PublishStatusAsync(MqttClient edge, string? model) =>
         edge.PublishAsync(Topics.Status("edge-a"), JsonSerializer.SerializeToUtf8Bytes(new EdgeStatus
         {
