@@ -142,7 +142,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
 
     private async Task UploadSeedAsync(string region, CancellationToken ct)
     {
-        var (bytes, rows) = DemoSeed.Build(region, devicesPerClass: 4, secondsPerDevice: 70, seed: options.Seed + region.GetHashCode(StringComparison.Ordinal));
+        var (bytes, rows) = DemoSeed.Build(region, devicesPerClass: 24, secondsPerDevice: 45, seed: options.Seed + region.GetHashCode(StringComparison.Ordinal));
         using var content = new ByteArrayContent(bytes);
         content.Headers.ContentType = new MediaTypeHeaderValue(ContentTypes.Parquet);
         using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/deltas/{region}/{DemoSeed.EdgeId(region)}/1") { Content = content };

@@ -8,6 +8,7 @@ namespace EdgeHub.Edge.Hosting;
 public sealed partial class EdgeAgent
 {
     private double? _lastPsi;
+    private int _disposed;
 
     /// <summary>The status this agent reports now.</summary>
     public EdgeStatus BuildStatus(bool online)
@@ -88,6 +89,12 @@ public sealed partial class EdgeAgent
     /// <summary>Stops in order: no more telemetry, drain inference, commit the store, mark the edge offline, close.</summary>
     public async ValueTask DisposeAsync()
     {
+        // The host stops the agent (hosted service) and then disposes the container, which disposes it again.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         if (_deviceClient is not null)
         {

@@ -72,7 +72,12 @@ public static class HubApp
             .AddPolicy(Policies.Operate, p => p.RequireRole(Roles.Operator))
             .AddPolicy(Policies.Upload, p => p.RequireRole(Roles.Edge, Roles.Operator))
             .AddPolicy(Policies.Download, p => p.RequireRole(Roles.Edge, Roles.Viewer, Roles.Operator));
-        services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            // Metrics are NaN when a class is absent from the holdout (AUROC undefined); write them as "NaN", not a 500.
+            o.SerializerOptions.NumberHandling |= System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        });
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "EdgeHub hub API";
