@@ -100,7 +100,14 @@ public sealed class HubMqttService(
         readiness.MqttConnected = true;
         _connected.TrySetResult();
         _logger.LogInformation("node {Node} takes deltas from {Host}:{Port} ({Filter})", options.NodeId, host, port, Topics.DeltasShared);
-        await DrainOutboxAsync(stoppingToken).ConfigureAwait(false);
+        try
+        {
+            await DrainOutboxAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Normal shutdown.
+        }
     }
 
     /// <inheritdoc />
