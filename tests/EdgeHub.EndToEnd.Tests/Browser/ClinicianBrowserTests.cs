@@ -10,6 +10,7 @@ using EdgeHub.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace EdgeHub.EndToEnd.Tests.Browser;
@@ -19,7 +20,7 @@ namespace EdgeHub.EndToEnd.Tests.Browser;
 /// viewport: a simulated patient's tachycardia raises a safety alert that appears on the page, and clicking Confirm puts a
 /// label row into the edge's next delta.
 /// </summary>
-public sealed class ClinicianBrowserTests : IAsyncLifetime
+public sealed class ClinicianBrowserTests(ITestOutputHelper output) : IAsyncLifetime
 {
     // One monitored patient, normal sinus rhythm for 4 s, then tachycardia at 150/min (NEWS2 red band: hr_high).
     private const string ScenarioJson = """
@@ -130,6 +131,7 @@ public sealed class ClinicianBrowserTests : IAsyncLifetime
         Assert.True(_raisedAt.TryGetValue(alertId, out var raisedAt), $"alert {alertId} on the page was never published by the agent");
         var latency = shownAt - raisedAt;
         Assert.True(latency < TimeSpan.FromSeconds(2), $"the page showed alert {alertId} {latency.TotalMilliseconds:F0} ms after the edge raised it (limit 2 s)");
+        output.WriteLine($"alert {alertId}: page showed it {latency.TotalMilliseconds:F0} ms after the edge raised it, {injected.Elapsed.TotalSeconds:F1} s after the episode data started (episode begins 4 s in)");
         Assert.True(injected.Elapsed < TimeSpan.FromSeconds(20), $"alert shown {injected.Elapsed.TotalSeconds:F1} s after the episode data started");
 
         await Expect(card.Locator(".kind")).ToHaveTextAsync("hr high");
