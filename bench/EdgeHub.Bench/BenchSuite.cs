@@ -23,6 +23,7 @@ public static class BenchSuite
         new("mqtt", "mosquitto 2.0, same load and limits", MqttBench.RunAsync),
         new("pipeline", "20,000 frames/s; p99 ≤ 10 ms at 5,000/s; ≤ 300 MB at 10,000 devices", PipelineBench.RunAsync),
         new("retrain", "full retrain on the same rows", RetrainBench.RunAsync),
+        new("hub", "DatasetStore commits without the hub", HubBench.RunAsync),
     ];
 
     /// <summary>Reads an integer option such as <c>--rows 100000</c>, or the default.</summary>
