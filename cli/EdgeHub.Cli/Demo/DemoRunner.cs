@@ -26,6 +26,7 @@ namespace EdgeHub.Cli.Demo;
 internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyncDisposable
 {
     private readonly List<RegionRig> _rigs = [];
+    private readonly HashSet<string> _rolledOut = new(StringComparer.Ordinal);
     private readonly Stopwatch _clock = new();
     private WebApplication? _hub;
     private HttpClient? _api;
@@ -142,7 +143,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
 
     private async Task UploadSeedAsync(string region, CancellationToken ct)
     {
-        var (bytes, rows) = DemoSeed.Build(region, devicesPerClass: 24, secondsPerDevice: 45, seed: options.Seed + region.GetHashCode(StringComparison.Ordinal));
+        var (bytes, rows) = DemoSeed.Build(region, devicesPerClass: 60, secondsPerDevice: 30, seed: options.Seed + region.GetHashCode(StringComparison.Ordinal));
         using var content = new ByteArrayContent(bytes);
         content.Headers.ContentType = new MediaTypeHeaderValue(ContentTypes.Parquet);
         using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/deltas/{region}/{DemoSeed.EdgeId(region)}/1") { Content = content };
@@ -245,8 +246,56 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
         }
 
         tracker.Observe(snapshot);
+        await RollOutNewModelsAsync(snapshot, ct).ConfigureAwait(false);
         return snapshot;
     }
+
+    /// <summary>
+    /// The demo's operator: when a region has a newly approved retrained model and no rollout in progress, roll it out
+    /// (the region's edge as canary, then the rest of the region in one wave), as a hub operator would with `ctl rollouts create`.
+    /// </summary>
+    private async Task RollOutNewModelsAsync(DemoSnapshot snapshot, CancellationToken ct)
+    {
+        foreach (var rig in _rigs)
+        {
+            var busy = DemoSnapshot.Items(snapshot.Rollouts).Any(r => r?["region"]?.ToString() == rig.Region
+                && r?["state"]?.ToString() is { } state && !IsFinished(state));
+            if (busy)
+            {
+                continue;
+            }
+
+            var candidate = DemoSnapshot.Items(snapshot.Models)
+                .Where(m => m?["region"]?.ToString() == rig.Region && m?["status"]?.ToString() == "approved"
+                    && !string.IsNullOrEmpty(m?["parentVersion"]?.ToString()))
+                .Select(m => m!["version"]!.ToString())
+                .FirstOrDefault();
+            if (candidate is null || candidate == rig.Agent.Models.CurrentVersion || !_rolledOut.Add(candidate))
+            {
+                continue;
+            }
+
+            var body = new JsonObject
+            {
+                ["region"] = rig.Region,
+                ["modelVersion"] = candidate,
+                ["canaryEdges"] = new JsonArray(rig.EdgeId),
+                ["canaryDurationSeconds"] = 5,
+                ["waves"] = new JsonArray(new JsonObject { ["percent"] = 100, ["intervalSeconds"] = 5 }),
+                ["shadowWindows"] = 20,
+            };
+            using var content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+            using var response = await _api!.PostAsync("/api/v1/rollouts", content, ct).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            output.WriteLine(response.IsSuccessStatusCode
+                ? $"demo: operator rolls out {candidate} in {rig.Region} (canary {rig.EdgeId})"
+                : $"demo: rollout of {candidate} refused ({(int)response.StatusCode}): {text}");
+        }
+    }
+
+    private static bool IsFinished(string state) =>
+        state.Equals("complete", StringComparison.OrdinalIgnoreCase) || state.Equals("completed", StringComparison.OrdinalIgnoreCase)
+        || state.Contains("rolled", StringComparison.OrdinalIgnoreCase) || state.Contains("abort", StringComparison.OrdinalIgnoreCase);
 
     private async Task<JsonNode?> GetJsonAsync(string path, CancellationToken ct)
     {
