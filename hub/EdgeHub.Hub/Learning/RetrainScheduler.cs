@@ -22,12 +22,22 @@ public sealed record RetrainOutcome(string Region, string Decision, string? Mode
 public sealed class RetrainScheduler(HubOptions options, HubCatalog catalog, DatasetStore store, ModelRegistry registry, RolloutService rollouts,
     HubMetrics metrics, ILogger<RetrainScheduler> logger)
 {
+    // Dataset version of each region's last gate-rejected candidate: the next automatic attempt waits for the policy's
+    // threshold of new labelled rows after it, instead of retraining the same data on every check.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _rejectedAt = new(StringComparer.Ordinal);
+
     /// <summary>Checks the region once; trains when the policy says so. Returns what happened.</summary>
     public async Task<RetrainOutcome> RunOnceAsync(string region, CancellationToken ct)
     {
         var (requested, requestedMode) = await catalog.TakeRetrainRequestAsync(region, ct).ConfigureAwait(false);
         var parent = await registry.LatestApprovedAsync(region, ct).ConfigureAwait(false);
-        var (_, newLabelled, _) = await catalog.SumSinceAsync(region, parent?.DatasetVersion ?? 0, ct).ConfigureAwait(false);
+        var countFrom = parent?.DatasetVersion ?? 0;
+        if (!requested && _rejectedAt.TryGetValue(region, out var rejectedAt) && rejectedAt > countFrom)
+        {
+            countFrom = rejectedAt;
+        }
+
+        var (_, newLabelled, _) = await catalog.SumSinceAsync(region, countFrom, ct).ConfigureAwait(false);
         var holdout = HoldoutDefinition.Default;
         var decision = RetrainPolicy.Decide(new RetrainState
         {
@@ -86,6 +96,15 @@ public sealed class RetrainScheduler(HubOptions options, HubCatalog catalog, Dat
             CreatedBy = options.NodeId,
         }, ct).ConfigureAwait(false);
         metrics.Retrain(model.TrainingMode, model.Status);
+        if (model.Status == ModelStatus.Approved)
+        {
+            _rejectedAt.TryRemove(region, out _);
+        }
+        else
+        {
+            _rejectedAt[region] = version;
+        }
+
         logger.LogInformation("region {Region}: registered {Version} ({Mode}, {Rows} rows, {Ms} ms): {Status}; gate: {Gate}",
             region, model.Version, model.TrainingMode, model.TrainedRows, model.DurationMs, model.Status, gate.Summary);
 
