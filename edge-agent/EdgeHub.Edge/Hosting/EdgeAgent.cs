@@ -152,15 +152,14 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         string host;
         if (b.Embedded)
         {
-            _broker = new MqttBroker(new MqttBrokerOptions
-            {
-                Port = b.Port,
-                BindAddress = IPAddress.Parse(b.BindAddress),
-                MaxInflightMessages = 4096,
-                MaxQueuedMessages = 100_000,
-            }, _loggers);
+            // Listeners, TLS, password file and ACL come from the settings; capacity limits are the agent's.
+            var brokerOptions = b.ToEmbeddedBrokerOptions();
+            brokerOptions.MaxInflightMessages = 4096;
+            brokerOptions.MaxQueuedMessages = 100_000;
+            _broker = new MqttBroker(brokerOptions, _loggers);
             await _broker.StartAsync(ct);
-            DeviceBrokerPort = _broker.Port;
+            // Without a plain listener the agent (and devices) connect over TLS.
+            DeviceBrokerPort = _broker.Port >= 0 ? _broker.Port : _broker.TlsPort;
             host = b.BindAddress == "0.0.0.0" ? "127.0.0.1" : b.BindAddress;
         }
         else
@@ -206,7 +205,7 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         ReceiveMaximum = 4096,
         MaxPendingPublishes = 100_000,
         MaxReconnectDelay = TimeSpan.FromSeconds(10),
-        Tls = b.Tls ? new MqttTlsOptions { CaFile = b.CaFile, TargetHost = host, AllowUntrustedCertificates = b.AllowUntrustedCertificates } : null,
+        Tls = b.ClientTls(host),
     };
 
     private async Task ConnectHubAsync(CancellationToken ct)
