@@ -106,6 +106,17 @@ public sealed record EdgeStatus
     public string? CandidateVersion { get; init; }
     public double? ShadowAgreement { get; init; }
     public string? LastModelError { get; init; }
+    /// <summary>The model version <see cref="LastModelError"/> concerns (null: unknown, e.g. an older edge).</summary>
+    public string? LastModelErrorVersion { get; init; }
+    /// <summary>When <see cref="LastModelError"/> happened.</summary>
+    public DateTimeOffset? LastModelErrorAt { get; init; }
+    /// <summary>
+    /// The model whose shadow run <see cref="ShadowAgreement"/> measures: the candidate while it shadows, and still after it was
+    /// promoted or dropped (so the hub judges a shadow run that finished between two status messages).
+    /// </summary>
+    public string? ShadowVersion { get; init; }
+    /// <summary>Windows compared in that shadow run (the sample size behind <see cref="ShadowAgreement"/>).</summary>
+    public long? ShadowWindows { get; init; }
     /// <summary>Sealed deltas not yet acknowledged by the hub.</summary>
     public int QueueDepth { get; init; }
     public long PendingRows { get; init; }
@@ -115,6 +126,12 @@ public sealed record EdgeStatus
     public double? DriftPsi { get; init; }
     /// <summary>Share of the model's alerts that clinicians rejected or relabelled.</summary>
     public double? OverrideRate { get; init; }
+    /// <summary>The serving model the override counts below concern (counting restarts when the serving model changes).</summary>
+    public string? OverrideModelVersion { get; init; }
+    /// <summary>Model alerts clinicians rejected or relabelled while <see cref="OverrideModelVersion"/> served.</summary>
+    public int? Overrides { get; init; }
+    /// <summary>Model alerts clinicians answered (confirm, reject, relabel) while <see cref="OverrideModelVersion"/> served: the sample size.</summary>
+    public int? OverrideSamples { get; init; }
     public DateTimeOffset At { get; init; }
 }
 

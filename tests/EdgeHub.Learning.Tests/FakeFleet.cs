@@ -75,10 +75,14 @@ internal sealed class FakeFleet
                 ModelVersion = e.Running,
                 CandidateVersion = e.Candidate,
                 ShadowAgreement = e.ShadowAgreement,
+                ShadowVersion = e.ShadowVersion,
+                ShadowWindows = e.ShadowWindows,
                 ModelError = e.Error,
                 ModelErrorVersion = e.ErrorVersion,
                 OverrideRate = e.OverrideRate,
                 OverrideSamples = e.OverrideSamples,
+                OverrideModelVersion = e.OverrideModelVersion,
+                Overrides = e.Overrides,
             });
         }
 
@@ -115,5 +119,9 @@ internal sealed class FakeFleet
         public double? ShadowAgreement { get; set; }
         public double? OverrideRate { get; set; }
         public int? OverrideSamples { get; set; }
+        public string? ShadowVersion { get; set; }
+        public long? ShadowWindows { get; set; }
+        public string? OverrideModelVersion { get; set; }
+        public int? Overrides { get; set; }
     }
 }

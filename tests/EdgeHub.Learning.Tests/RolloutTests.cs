@@ -103,7 +103,7 @@ public sealed class RolloutTests
     {
         var engine = new RolloutEngine("eu", "eu-1", Five, T0);
         var fleet = new FakeFleet("eu-1", Five);
-        fleet.Apply(engine.Pin("e3", "eu-0", T0));
+        fleet.Apply(engine.Pin("e3", "eu-0", T0, "ops", null));
         Assert.Equal("eu-0", fleet.Edges["e3"].Running);
         engine.Create(Plan(), T0);
 
@@ -114,9 +114,9 @@ public sealed class RolloutTests
         Assert.Equal(4, Running(fleet, "eu-2"));
         Assert.DoesNotContain("e3", engine.Finished[^1].Targets);
 
-        fleet.Apply(engine.Unpin("e3", T0.AddHours(3)));
+        fleet.Apply(engine.Unpin("e3", T0.AddHours(3), "ops", null));
         Assert.Equal("eu-2", fleet.Edges["e3"].Running);
-        Assert.Throws<InvalidOperationException>(() => engine.Unpin("e3", T0.AddHours(3)));
+        Assert.Throws<InvalidOperationException>(() => engine.Unpin("e3", T0.AddHours(3), "ops", null));
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class RolloutTests
         engine.Create(Plan(canaries: ["e1", "e2"]), T0);
         fleet.Run(engine, T0, TimeSpan.FromMinutes(1), T0.AddMinutes(2));
         Assert.Equal("eu-2", fleet.Edges["e2"].Running);
-        fleet.Apply(engine.Pin("e2", "eu-1", T0.AddMinutes(3)));
+        fleet.Apply(engine.Pin("e2", "eu-1", T0.AddMinutes(3), "ops", null));
         Assert.Equal("eu-1", fleet.Edges["e2"].Running);
         fleet.Run(engine, T0.AddMinutes(3), TimeSpan.FromMinutes(1), T0.AddHours(2));
         Assert.Equal(RolloutState.Complete, engine.Finished[^1].State);
@@ -218,19 +218,19 @@ public sealed class RolloutTests
         var fleet = new FakeFleet("eu-1", Five);
         engine.Create(Plan(), T0);
         fleet.Run(engine, T0, TimeSpan.FromMinutes(1), T0.AddMinutes(2));
-        engine.Pause(T0.AddMinutes(2), "night shift");
+        engine.Pause(T0.AddMinutes(2), "ops", "night shift");
         fleet.Run(engine, T0.AddMinutes(3), TimeSpan.FromMinutes(1), T0.AddMinutes(40));
         Assert.Equal(RolloutState.Paused, engine.Active!.State);
         Assert.Equal(1, Running(fleet, "eu-2"));
-        engine.Resume(T0.AddMinutes(41));
+        engine.Resume(T0.AddMinutes(41), "ops", null);
         fleet.Run(engine, T0.AddMinutes(41), TimeSpan.FromMinutes(1), T0.AddMinutes(45));
         Assert.Equal(RolloutState.Waves, engine.Active!.State);
         Assert.Equal(3, Running(fleet, "eu-2"));
 
-        fleet.Apply(engine.Abort(T0.AddMinutes(46), "clinical lead asked"));
+        fleet.Apply(engine.Abort(T0.AddMinutes(46), "ops", "clinical lead asked"));
         Assert.All(fleet.Edges.Values, e => Assert.Equal("eu-1", e.Running));
         Assert.Equal("operator rollback: clinical lead asked", engine.Finished[^1].AbortReason);
-        Assert.Throws<InvalidOperationException>(() => engine.Abort(T0.AddMinutes(47), "again"));
+        Assert.Throws<InvalidOperationException>(() => engine.Abort(T0.AddMinutes(47), "ops", "again"));
     }
 
     [Fact]
@@ -238,7 +238,7 @@ public sealed class RolloutTests
     {
         var engine = new RolloutEngine("eu", "eu-1", Five, T0);
         var fleet = new FakeFleet("eu-1", Five);
-        fleet.Apply(engine.Pin("e5", "eu-1", T0));
+        fleet.Apply(engine.Pin("e5", "eu-1", T0, "ops", null));
         engine.Create(Plan(), T0);
         fleet.Run(engine, T0, TimeSpan.FromMinutes(1), T0.AddMinutes(12));
 
@@ -296,7 +296,7 @@ public sealed class RolloutTests
     public void Reconcile_ListsEveryEdgesIntendedModel()
     {
         var engine = new RolloutEngine("eu", "eu-1", Five, T0);
-        engine.Pin("e4", "eu-0", T0);
+        engine.Pin("e4", "eu-0", T0, "ops", null);
         var commands = engine.Reconcile();
         Assert.Equal(6, commands.Count);
         Assert.Equal("eu-0", commands.Single(c => c.EdgeId == "e4").ModelVersion);

@@ -7,8 +7,12 @@ namespace EdgeHub.Edge.Hosting;
 
 public sealed partial class EdgeAgent
 {
+    private readonly Lock _overrideLock = new();
     private double? _lastPsi;
     private int _disposed;
+    private string? _overrideModel;
+    private long _labelsAtSwap;
+    private long _overridesAtSwap;
 
     /// <summary>The status this agent reports now.</summary>
     public EdgeStatus BuildStatus(bool online)
@@ -22,6 +26,7 @@ public sealed partial class EdgeAgent
             queue = _store.UnackedCount;
         }
 
+        var overrides = OverridesOfServingModel(models?.CurrentVersion);
         return new EdgeStatus
         {
             EdgeId = Options.EdgeId,
@@ -31,17 +36,45 @@ public sealed partial class EdgeAgent
             CandidateVersion = models?.CandidateVersion,
             ShadowAgreement = models?.ShadowAgreement,
             LastModelError = models?.LastError,
+            LastModelErrorVersion = models?.LastErrorVersion,
+            LastModelErrorAt = models?.LastErrorAt,
+            ShadowVersion = models?.ShadowVersion,
+            ShadowWindows = models?.ShadowVersion is null ? null : models.ShadowWindows,
             QueueDepth = queue,
             PendingRows = pending,
             Devices = Devices?.Count ?? 0,
             FramesPerSecond = Math.Round(Metrics.SampleFramesPerSecond(), 1),
             DriftPsi = _lastPsi is { } psi ? Math.Round(psi, 4) : null,
             OverrideRate = OverrideRate(),
+            OverrideModelVersion = overrides.Model,
+            Overrides = overrides.Model is null ? null : overrides.Overrides,
+            OverrideSamples = overrides.Model is null ? null : overrides.Samples,
             At = DateTimeOffset.UtcNow,
         };
     }
 
     private double? OverrideRate() => _labels?.OverrideRate is { } rate ? Math.Round(rate, 4) : null;
+
+    /// <summary>
+    /// Clinician answers to model alerts since the serving model last changed: the hub's override criterion judges one model
+    /// by them, with the sample size, rather than by a rate that mixes in the previous model's alerts.
+    /// </summary>
+    private (string? Model, int Overrides, int Samples) OverridesOfServingModel(string? serving)
+    {
+        var labels = _labels?.ModelLabels ?? 0;
+        var overrides = _labels?.ModelOverrides ?? 0;
+        lock (_overrideLock)
+        {
+            if (serving != _overrideModel)
+            {
+                _overrideModel = serving;
+                _labelsAtSwap = labels;
+                _overridesAtSwap = overrides;
+            }
+
+            return (serving, (int)Math.Min(int.MaxValue, overrides - _overridesAtSwap), (int)Math.Min(int.MaxValue, labels - _labelsAtSwap));
+        }
+    }
 
     private async Task PublishStatusAsync(bool online, CancellationToken ct)
     {

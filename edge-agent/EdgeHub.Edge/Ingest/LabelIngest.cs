@@ -40,6 +40,12 @@ public sealed class LabelIngest
         }
     }
 
+    /// <summary>Model alerts clinicians answered (confirm, reject, relabel) since start.</summary>
+    public long ModelLabels => Interlocked.Read(ref _modelLabels);
+
+    /// <summary>Of <see cref="ModelLabels"/>, those rejected or relabelled.</summary>
+    public long ModelOverrides => Interlocked.Read(ref _modelOverrides);
+
     /// <summary>Raised (on the store writer thread) after a label was joined: (alert id, windows labelled).</summary>
     public event Action<string, int>? Applied;
 

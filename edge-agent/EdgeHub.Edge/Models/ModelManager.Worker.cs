@@ -27,6 +27,9 @@ public sealed partial class ModelManager
                     _shadowWindows = 0;
                     _shadowAgreements = 0;
                     _candidateVersion = c.Model!.Version;
+                    _shadowVersion = c.Model.Version;
+                    Interlocked.Exchange(ref _shadowCompared, 0);
+                    Volatile.Write(ref _shadowAgreement, double.NaN);
                     break;
                 case CommandKind.Install:
                     Promote(c.Model!, c.Reason);
@@ -55,6 +58,7 @@ public sealed partial class ModelManager
         _shadowAgreements += agreements;
         var agreement = (double)_shadowAgreements / Math.Max(1, _shadowWindows);
         Volatile.Write(ref _shadowAgreement, agreement);
+        Interlocked.Exchange(ref _shadowCompared, _shadowWindows);
         if (_shadowWindows >= _shadowTarget)
         {
             var candidate = _candidate;
@@ -75,7 +79,7 @@ public sealed partial class ModelManager
         ArgumentNullException.ThrowIfNull(failed);
         ArgumentNullException.ThrowIfNull(error);
         var message = $"model {failed.Version} failed to run: {error.Message}";
-        _lastError = message;
+        SetError(message, failed.Version);
         _refused[failed.Version + "/" + failed.Assignment.Sha256] = message;
         if (ReferenceEquals(failed, _candidate))
         {

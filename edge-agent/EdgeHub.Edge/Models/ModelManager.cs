@@ -39,7 +39,9 @@ public sealed partial class ModelManager : IDisposable
     private volatile string? _currentVersion;
     private volatile string? _candidateVersion;
     private volatile string? _previousVersion;
-    private volatile string? _lastError;
+    private volatile ModelError? _lastError;
+    private volatile string? _shadowVersion;
+    private long _shadowCompared;
     private double _shadowAgreement = double.NaN;
     private long _generation;
 
@@ -66,7 +68,19 @@ public sealed partial class ModelManager : IDisposable
     public string? PreviousVersion => _previousVersion;
 
     /// <summary>Last refusal or failure, for status.</summary>
-    public string? LastError => _lastError;
+    public string? LastError => _lastError?.Message;
+
+    /// <summary>The model version <see cref="LastError"/> concerns, or null when it concerns no particular model (e.g. bad JSON).</summary>
+    public string? LastErrorVersion => _lastError?.Version;
+
+    /// <summary>When <see cref="LastError"/> happened.</summary>
+    public DateTimeOffset? LastErrorAt => _lastError?.At;
+
+    /// <summary>The model of the current or last shadow run (kept after it was promoted or dropped), or null.</summary>
+    public string? ShadowVersion => _shadowVersion;
+
+    /// <summary>Windows compared in the current or last shadow run.</summary>
+    public long ShadowWindows => Interlocked.Read(ref _shadowCompared);
 
     /// <summary>Agreement of the (last) shadow run: share of windows where candidate and current chose the same class.</summary>
     public double? ShadowAgreement
@@ -108,7 +122,7 @@ public sealed partial class ModelManager : IDisposable
             }
             catch (Exception ex) when (ex is ModelRejectedException or JsonException or IOException)
             {
-                _lastError = $"persisted {slot} model not restored: {ex.Message}";
+                SetError($"persisted {slot} model not restored: {ex.Message}", null);
                 _logger.LogError("persisted {Slot} model not restored: {Message}", slot, ex.Message);
             }
         }
@@ -126,7 +140,7 @@ public sealed partial class ModelManager : IDisposable
             }
             catch (JsonException ex)
             {
-                _lastError = $"model assignment is not valid JSON: {ex.Message}";
+                SetError($"model assignment is not valid JSON: {ex.Message}", null);
                 _logger.LogError("model assignment on the {Scope} topic refused: not valid JSON ({Message})", edgeSpecific ? "edge" : "region", ex.Message);
                 return Task.CompletedTask;
             }
@@ -157,6 +171,13 @@ public sealed partial class ModelManager : IDisposable
         try
         {
             var version = assignment.ModelVersion;
+            if (version == _currentVersion && _candidateVersion is { } shadowing)
+            {
+                // The hub assigns the serving model again while a candidate shadows: the candidate's rollout was rolled back.
+                RequestRollback($"assignment names the serving version {version}; candidate {shadowing} dropped");
+                return true;
+            }
+
             if (version == _currentVersion || version == _candidateVersion)
             {
                 return true;
@@ -195,7 +216,7 @@ public sealed partial class ModelManager : IDisposable
             catch (HttpRequestException ex)
             {
                 // Transient: not remembered as refused, the next retained delivery or reconnect tries again.
-                _lastError = $"model {version} download failed: {ex.Message}";
+                SetError($"model {version} download failed: {ex.Message}", version);
                 _logger.LogError("model {Version} download from {Url} failed: {Message}; keeping {Current}", version, assignment.Url, ex.Message, _currentVersion ?? "the safety net only");
                 return false;
             }
@@ -221,7 +242,7 @@ public sealed partial class ModelManager : IDisposable
     private void Refuse(ModelAssignment assignment, string message)
     {
         _refused[assignment.ModelVersion + "/" + assignment.Sha256] = message;
-        _lastError = message;
+        SetError(message, assignment.ModelVersion);
         _logger.LogError("{Message}; still serving {Current}", message, _currentVersion ?? "the safety net only (no model)");
     }
 
@@ -260,6 +281,10 @@ public sealed partial class ModelManager : IDisposable
 
         return await response.Content.ReadAsByteArrayAsync(ct);
     }
+
+    private void SetError(string message, string? version) => _lastError = new ModelError(message, version, DateTimeOffset.UtcNow);
+
+    private sealed record ModelError(string Message, string? Version, DateTimeOffset At);
 
     private enum CommandKind { Install, SetPrevious, Rollback }
 

@@ -58,9 +58,10 @@ public sealed partial class RolloutEngine
         }
     }
 
-    private void Advance(RolloutRecord r, DateTimeOffset now, List<AssignmentCommand> commands)
+    private void Advance(RolloutRecord r, DateTimeOffset now, List<AssignmentCommand> commands, bool skipBake = false)
     {
-        // The current phase's edges must all run the model, for the phase's bake time, before the next phase starts.
+        // The current phase's edges must all run the model, for the phase's bake time (unless an operator promotes), before
+        // the next phase starts.
         var bake = r.Phase < 0 ? r.Plan.CanaryDuration : r.Plan.Waves[r.Phase].Interval;
         DateTimeOffset readyAt = DateTimeOffset.MinValue;
         foreach (var e in r.Assigned.Keys)
@@ -76,7 +77,7 @@ public sealed partial class RolloutEngine
             }
         }
 
-        if (r.Assigned.Count > 0 && now - readyAt < bake)
+        if (!skipBake && r.Assigned.Count > 0 && now - readyAt < bake)
         {
             return;
         }
@@ -95,7 +96,7 @@ public sealed partial class RolloutEngine
         r.Phase = nextPhase;
         if (r.State != RolloutState.Waves)
         {
-            Transition(r, RolloutState.Waves, now, F($"canaries healthy for {r.Plan.CanaryDuration}"));
+            Transition(r, RolloutState.Waves, now, skipBake ? "canaries healthy; promoted" : F($"canaries healthy for {r.Plan.CanaryDuration}"));
         }
 
         Assign(r, batch, now, F($"wave {nextPhase + 1}"), commands);
@@ -132,7 +133,7 @@ public sealed partial class RolloutEngine
         Finish(r, now);
     }
 
-    private void RollBack(RolloutRecord r, DateTimeOffset now, string reason, List<AssignmentCommand> commands)
+    private void RollBack(RolloutRecord r, DateTimeOffset now, string reason, List<AssignmentCommand> commands, string? actor = null)
     {
         if (r.IsFinal)
         {
@@ -155,7 +156,7 @@ public sealed partial class RolloutEngine
 
         commands.Add(new AssignmentCommand { Region = Region, ModelVersion = back, RolloutId = r.RolloutId, Reason = "rollback: " + reason });
         _s.LastGoodModel = back;
-        Transition(r, RolloutState.RolledBack, now, F($"{reason}; {r.Targets.Count} edges back to {back ?? "(no model)"}"));
+        Transition(r, RolloutState.RolledBack, now, F($"{reason}; {r.Targets.Count} edges back to {back ?? "(no model)"}"), actor);
         Finish(r, now);
     }
 
@@ -178,7 +179,7 @@ public sealed partial class RolloutEngine
 
         if (edges.Count > 0)
         {
-            r.History.Add(new RolloutEvent(now, "assign", F($"{why}: {string.Join(", ", edges)} → {r.Plan.ModelVersion}")));
+            Record(r, new RolloutEvent(now, "assign", F($"{why}: {string.Join(", ", edges)} → {r.Plan.ModelVersion}")));
         }
     }
 
@@ -194,9 +195,9 @@ public sealed partial class RolloutEngine
         }
     }
 
-    private static void Transition(RolloutRecord r, RolloutState to, DateTimeOffset now, string reason)
+    private void Transition(RolloutRecord r, RolloutState to, DateTimeOffset now, string reason, string? actor = null)
     {
-        r.History.Add(new RolloutEvent(now, "transition", reason, r.State, to));
+        Record(r, new RolloutEvent(now, "transition", reason, r.State, to, actor));
         r.State = to;
     }
 

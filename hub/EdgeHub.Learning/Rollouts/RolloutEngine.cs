@@ -43,6 +43,9 @@ public sealed partial class RolloutEngine
     /// <summary>Pinned edges and their models.</summary>
     public IReadOnlyDictionary<string, string> Pins => _s.Pins;
 
+    /// <summary>The region's operator log (pins, unpins, direct model switches, every rollout action), oldest first, bounded.</summary>
+    public IReadOnlyList<RolloutEvent> Log => _s.Log;
+
     /// <summary>The whole state, for persistence (serialise with LearningJson.Default.RolloutSnapshot).</summary>
     public RolloutSnapshot Snapshot() => _s;
 
@@ -63,9 +66,10 @@ public sealed partial class RolloutEngine
         }
     }
 
-    /// <summary>Creates a rollout in state Pending; it starts at the next <see cref="Tick"/> at or after its start time.</summary>
+    /// <summary>Creates a rollout in state Pending; it starts at the next <see cref="Tick"/> at or after its start time.
+    /// <paramref name="actor"/> (who asked) goes into its history.</summary>
     /// <exception cref="InvalidOperationException">Another rollout is in progress, or the plan does not fit the fleet.</exception>
-    public RolloutRecord Create(RolloutPlan plan, DateTimeOffset now)
+    public RolloutRecord Create(RolloutPlan plan, DateTimeOffset now, string? actor = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         plan.Validate();
@@ -98,8 +102,8 @@ public sealed partial class RolloutEngine
         }
 
         var record = new RolloutRecord { Plan = plan, State = RolloutState.Pending, CreatedAt = now, PreviousModel = _s.LastGoodModel };
-        record.History.Add(new RolloutEvent(now, "created",
-            F($"{plan.ModelVersion} over {record.PreviousModel ?? "(no model)"}; {plan.Waves.Count} waves"), null, RolloutState.Pending));
+        Record(record, new RolloutEvent(now, "created",
+            F($"{plan.ModelVersion} over {record.PreviousModel ?? "(no model)"}; {plan.Waves.Count} waves"), null, RolloutState.Pending, actor));
         _s.Active = record;
         return record;
     }
@@ -147,76 +151,6 @@ public sealed partial class RolloutEngine
         return commands;
     }
 
-    /// <summary>Operator pause: no further edges switch until <see cref="Resume"/>; abort criteria still apply.</summary>
-    public void Pause(DateTimeOffset now, string reason)
-    {
-        var r = RequireActive();
-        if (r.State is not (RolloutState.Canary or RolloutState.Waves or RolloutState.Pending))
-        {
-            throw new InvalidOperationException($"rollout {r.RolloutId} is {r.State}; only a pending or running rollout can be paused");
-        }
-
-        r.PausedFrom = r.State;
-        Transition(r, RolloutState.Paused, now, "paused: " + reason);
-    }
-
-    /// <summary>Operator resume of a paused rollout.</summary>
-    public void Resume(DateTimeOffset now)
-    {
-        var r = RequireActive();
-        if (r.State != RolloutState.Paused)
-        {
-            throw new InvalidOperationException($"rollout {r.RolloutId} is {r.State}, not paused");
-        }
-
-        Transition(r, r.PausedFrom ?? RolloutState.Canary, now, "resumed");
-        r.PausedFrom = null;
-    }
-
-    /// <summary>Operator abort: every edge the rollout touched goes back to the last good model at once.</summary>
-    public IReadOnlyList<AssignmentCommand> Abort(DateTimeOffset now, string reason)
-    {
-        var r = RequireActive();
-        var commands = new List<AssignmentCommand>();
-        RollBack(r, now, "operator rollback: " + reason, commands);
-        return commands;
-    }
-
-    /// <summary>Pins an edge to a model: rollouts leave it alone until <see cref="Unpin"/>.</summary>
-    public IReadOnlyList<AssignmentCommand> Pin(string edgeId, string modelVersion, DateTimeOffset now)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(edgeId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelVersion);
-        RegisterEdge(edgeId, now);
-        _s.Pins[edgeId] = modelVersion;
-        if (_s.Active is { } r && !r.IsFinal)
-        {
-            r.Targets.Remove(edgeId);
-            r.Assigned.Remove(edgeId);
-            r.Running.Remove(edgeId);
-            r.History.Add(new RolloutEvent(now, "pin", $"{edgeId} pinned to {modelVersion}; left out of the rollout"));
-        }
-
-        return [new AssignmentCommand { Region = Region, EdgeId = edgeId, ModelVersion = modelVersion, Reason = "pinned" }];
-    }
-
-    /// <summary>Unpins an edge: it returns to the region's model, or joins the rollout in progress as a not-yet-switched edge.</summary>
-    public IReadOnlyList<AssignmentCommand> Unpin(string edgeId, DateTimeOffset now)
-    {
-        if (!_s.Pins.Remove(edgeId))
-        {
-            throw new InvalidOperationException($"edge {edgeId} is not pinned");
-        }
-
-        if (_s.Active is { } r && !r.IsFinal && r.State != RolloutState.Pending)
-        {
-            r.Targets.Add(edgeId);
-            r.History.Add(new RolloutEvent(now, "unpin", $"{edgeId} unpinned; joins the rollout's remaining edges"));
-        }
-
-        return [new AssignmentCommand { Region = Region, EdgeId = edgeId, ModelVersion = _s.LastGoodModel, Reason = "unpinned" }];
-    }
-
     /// <summary>
     /// Makes <paramref name="modelVersion"/> the region's model without a rollout (a region's first model, or an operator's
     /// emergency switch) and returns the assignments for every edge. Refused while a rollout is in progress.
@@ -235,6 +169,8 @@ public sealed partial class RolloutEngine
         {
             _s.Finished[^1].History.Add(new RolloutEvent(now, "region-model", F($"{previous ?? "(no model)"} → {modelVersion}: {reason}")));
         }
+
+        AppendLog(new RolloutEvent(now, "region-model", F($"{previous ?? "(no model)"} → {modelVersion}: {reason}")));
 
         return Reconcile();
     }
@@ -272,9 +208,6 @@ public sealed partial class RolloutEngine
 
         return commands;
     }
-
-    private RolloutRecord RequireActive() =>
-        _s.Active ?? throw new InvalidOperationException($"region {Region} has no rollout in progress");
 
     private void Observe(EdgeObservation o, DateTimeOffset now)
     {

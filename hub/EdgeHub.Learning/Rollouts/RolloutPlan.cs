@@ -41,11 +41,20 @@ public sealed record RolloutWave
 /// <summary>When to abort a rollout and roll back. Evaluated on every tick for every edge the rollout assigned.</summary>
 public sealed record AbortCriteria
 {
-    /// <summary>Edges that may report a load or run failure of the model before the rollout aborts (0: the first failure aborts).</summary>
+    /// <summary>
+    /// Edges that may fail (report a load or run failure of the model, stay silent past <see cref="SilentTimeout"/>, or not
+    /// switch within <see cref="ActivationTimeout"/>) before the rollout aborts (0: the first failing edge aborts).
+    /// </summary>
     public int MaxFailedEdges { get; init; }
 
     /// <summary>Largest tolerated share of windows where the shadowed candidate disagrees with the running model.</summary>
     public double MaxShadowDisagreement { get; init; } = 0.15;
+
+    /// <summary>
+    /// Windows a shadow run must have compared before its agreement counts (when the edge reports the count); a plan that
+    /// shadows fewer windows is judged at its own count.
+    /// </summary>
+    public int MinShadowWindows { get; init; } = 50;
 
     /// <summary>Largest tolerated share of the model's alerts that clinicians rejected or relabelled.</summary>
     public double MaxOverrideRate { get; init; } = 0.5;
@@ -53,10 +62,10 @@ public sealed record AbortCriteria
     /// <summary>Alerts an edge must have answered before its override rate counts (when the edge reports the count).</summary>
     public int MinOverrideSamples { get; init; } = 10;
 
-    /// <summary>An assigned edge silent (no status, or offline) for longer aborts the rollout.</summary>
+    /// <summary>An assigned edge silent (no status, or offline) for longer counts as a failed edge (see <see cref="MaxFailedEdges"/>).</summary>
     public TimeSpan SilentTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>An assigned edge that has not switched to the model within this time aborts the rollout.</summary>
+    /// <summary>An assigned edge that has not switched to the model within this time counts as a failed edge.</summary>
     public TimeSpan ActivationTimeout { get; init; } = TimeSpan.FromMinutes(15);
 }
 

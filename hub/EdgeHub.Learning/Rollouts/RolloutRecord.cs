@@ -1,7 +1,11 @@
 namespace EdgeHub.Learning.Rollouts;
 
-/// <summary>One entry of a rollout's history: a state transition, assignments, an abort reason, a pin.</summary>
-public sealed record RolloutEvent(DateTimeOffset At, string Kind, string Detail, RolloutState? From = null, RolloutState? To = null);
+/// <summary>
+/// One entry of a rollout's history: a state transition, assignments, an abort reason, a pin. <see cref="Actor"/> names who
+/// asked (an operator's identity) for operator actions, null for the engine's own decisions.
+/// </summary>
+public sealed record RolloutEvent(DateTimeOffset At, string Kind, string Detail, RolloutState? From = null, RolloutState? To = null,
+    string? Actor = null);
 
 /// <summary>
 /// One rollout's state (JSON-serialisable, part of <see cref="RolloutSnapshot"/>). Read it; change it only through
@@ -57,4 +61,6 @@ public sealed class RolloutSnapshot
     public RolloutRecord? Active { get; set; }
     /// <summary>Finished rollouts, oldest first.</summary>
     public List<RolloutRecord> Finished { get; set; } = [];
+    /// <summary>The region's operator log: pins, unpins, direct model switches and every rollout's events, oldest first (bounded).</summary>
+    public List<RolloutEvent> Log { get; set; } = [];
 }
