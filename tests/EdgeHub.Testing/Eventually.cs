@@ -23,6 +23,23 @@ public static class Eventually
         }
     }
 
+    /// <summary>Polls the asynchronous <paramref name="condition"/> (e.g. an HTTP probe) until it holds or <paramref name="timeout"/> passes.</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, TimeSpan? pause = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var clock = Stopwatch.StartNew();
+        var wait = pause ?? TimeSpan.FromMilliseconds(200);
+        while (!await condition().ConfigureAwait(false))
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"not within {timeout.TotalSeconds:0.#} s: {what}");
+            }
+
+            await Task.Delay(wait).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Awaits <paramref name="task"/> with a deadline, throwing naming <paramref name="what"/> when it does not finish.</summary>
     public static async Task<T> WithinAsync<T>(Task<T> task, TimeSpan timeout, string what)
     {

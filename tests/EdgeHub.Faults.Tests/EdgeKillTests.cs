@@ -1,0 +1,39 @@
+using EdgeHub.Faults.Tests.Rig;
+using Xunit.Abstractions;
+
+namespace EdgeHub.Faults.Tests;
+
+/// <summary>
+/// SIGKILL of the edge agent (`edgehub edge`) at random points while devices stream, clinicians label, deltas are sealed
+/// every second and resent until acknowledged; each time it restarts on the same data directory and port.
+/// </summary>
+[Collection(FaultCollection.Name)]
+public class EdgeKillTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task EdgeSigkilledDuringIngestAndSealing_RestartsAndEveryStoredWindowIsInTheDatasetOnce()
+    {
+        await using var rig = FaultRig.Create(new RigSettings(), output, "edge-kill");
+        var run = new FaultRun(rig);
+        await rig.StartAllAsync();
+        await using var ward = await WardFeed.StartAsync(rig.DeviceBrokerPort, devices: 16, seed: run.Seed);
+        await run.WaitEdgeMetricAsync("edgehub_edge_deltas_acked_total", 2, TimeSpan.FromSeconds(60), "the edge seals and delivers its first deltas");
+
+        for (var kill = 1; kill <= 3; kill++)
+        {
+            await run.RandomPauseAsync(0, 2500);
+            rig.Log($"SIGKILL edge #{kill}");
+            rig.Edge.Kill();
+            await rig.StartEdgeAsync();
+            await run.WaitEdgeMetricAsync("edgehub_edge_deltas_acked_total", 2, TimeSpan.FromSeconds(60), $"the restarted edge (#{kill}) delivers deltas again");
+        }
+
+        await run.WaitEdgeMetricAsync("edgehub_edge_labels_total", 1, TimeSpan.FromSeconds(60), "a clinician label is joined after the last restart");
+        await ward.StopDevicesAsync();
+        await run.WaitSettledAsync(TimeSpan.FromSeconds(90));
+        await run.AssertRecoveredAsync();
+        var audit = run.AuditExactlyOnce();
+        Assert.True(audit.HubWindows > 100, $"only {audit.HubWindows} windows reached the dataset");
+        Assert.True(audit.HubLabelledWindows > 0, $"no labelled window reached the dataset ({ward.Answered.Count} alerts answered)");
+    }
+}

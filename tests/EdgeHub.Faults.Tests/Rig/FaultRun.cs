@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using EdgeHub.Testing;
+
+namespace EdgeHub.Faults.Tests.Rig;
+
+/// <summary>
+/// Steps every fault scenario shares: a seeded random source (the seed is logged and can be replayed with
+/// EDGEHUB_FAULT_SEED), waiting for the edge to make progress, waiting until it has flushed everything, and the final audit.
+/// </summary>
+public sealed class FaultRun
+{
+    private readonly FaultRig _rig;
+
+    /// <summary>Creates the run helper and logs the seed.</summary>
+    public FaultRun(FaultRig rig)
+    {
+        _rig = rig ?? throw new ArgumentNullException(nameof(rig));
+        Seed = Environment.GetEnvironmentVariable("EDGEHUB_FAULT_SEED") is { Length: > 0 } s
+            ? int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)
+            : Environment.TickCount & 0x7fffffff;
+        Random = new Random(Seed);
+        rig.Log($"fault seed {Seed} (replay with EDGEHUB_FAULT_SEED={Seed})");
+    }
+
+    /// <summary>The seed of <see cref="Random"/>.</summary>
+    public int Seed { get; }
+
+    /// <summary>Where the kill points come from.</summary>
+    public Random Random { get; }
+
+    /// <summary>A random pause in [<paramref name="minMs"/>, <paramref name="maxMs"/>): the kill lands anywhere in the sealing cycle.</summary>
+    public Task RandomPauseAsync(int minMs, int maxMs) => Task.Delay(Random.Next(minMs, maxMs));
+
+    /// <summary>Waits until the edge's metric <paramref name="name"/> reaches <paramref name="atLeast"/>.</summary>
+    public async Task WaitEdgeMetricAsync(string name, double atLeast, TimeSpan timeout, string what)
+    {
+        try
+        {
+            await Eventually.TrueAsync(async () =>
+            {
+                _rig.Edge.EnsureRunning();
+                return await TryMetricAsync(name) >= atLeast;
+            }, timeout, what, TimeSpan.FromMilliseconds(250));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message} (seed {Seed})\n{_rig.Logs()}", ex);
+        }
+    }
+
+    /// <summary>The edge's acknowledged deltas so far in this edge process (the counter restarts with the process).</summary>
+    public Task<double> AckedAsync() => TryMetricAsync("edgehub_edge_deltas_acked_total");
+
+    /// <summary>
+    /// After the devices stopped: waits until the edge has nothing pending (rows, unacknowledged deltas) and nothing moves
+    /// any more (windows, labels, acks) for 3 s, i.e. every late label was joined, sealed and acknowledged.
+    /// </summary>
+    public async Task WaitSettledAsync(TimeSpan timeout)
+    {
+        string[] moving = ["edgehub_edge_windows_total", "edgehub_edge_labels_total", "edgehub_edge_deltas_acked_total", "edgehub_edge_deltas_sent_total"];
+        var last = "";
+        var quiet = Stopwatch.StartNew();
+        try
+        {
+            await Eventually.TrueAsync(async () =>
+            {
+                _rig.Edge.EnsureRunning();
+                var m = await _rig.EdgeMetricsAsync();
+                var state = string.Join(",", moving.Select(n => m.GetValueOrDefault(n)));
+                if (state != last || m.GetValueOrDefault("edgehub_edge_store_pending_rows") > 0 || m.GetValueOrDefault("edgehub_edge_store_unacked_deltas") > 0)
+                {
+                    last = state;
+                    quiet.Restart();
+                }
+
+                return quiet.Elapsed > TimeSpan.FromSeconds(3);
+            }, timeout, "the edge flushes every row to the hub and goes quiet", TimeSpan.FromMilliseconds(250));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message} (seed {Seed}; last metrics {last})\n{_rig.Logs()}", ex);
+        }
+    }
+
+    /// <summary>Runs the audit and fails with its account, the seed and the service logs when anything is wrong.</summary>
+    public DatasetAudit AuditExactlyOnce(bool ackedRowsMayBePruned = false)
+    {
+        var audit = DatasetAudit.Run(_rig.HubData, FaultRig.Region, _rig.EdgeStorePath, FaultRig.EdgeId, ackedRowsMayBePruned);
+        _rig.Log(audit.Describe());
+        Assert.True(audit.Problems.Count == 0, $"seed {Seed}: {audit.Describe()}\n{_rig.Logs()}");
+        return audit;
+    }
+
+    /// <summary>Asserts that every service runs and the edge's uplink is connected again (recovered without an operator).</summary>
+    public async Task AssertRecoveredAsync()
+    {
+        _rig.Broker.EnsureRunning();
+        _rig.Hub.EnsureRunning();
+        _rig.Edge.EnsureRunning();
+        await _rig.WaitHubReadyAsync();
+        await WaitEdgeMetricAsync("edgehub_edge_hub_connected", 1, TimeSpan.FromSeconds(60), "the edge's hub uplink is connected");
+    }
+
+    private async Task<double> TryMetricAsync(string name)
+    {
+        try
+        {
+            return await _rig.EdgeMetricAsync(name);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return double.NaN;
+        }
+    }
+}
