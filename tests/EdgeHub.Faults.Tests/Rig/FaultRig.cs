@@ -8,7 +8,7 @@ namespace EdgeHub.Faults.Tests.Rig;
 /// The standard fault topology, every service a child process of the real CLI (<c>dotnet edgehub.dll …</c>):
 /// a standalone <c>edgehub broker</c> with persistence (the uplink between edge and hub), an <c>edgehub hub</c> node
 /// (SQLite catalog, external broker, learning off) serving region "eu", and an <c>edgehub edge</c> with its embedded
-/// device broker. Ports are fixed per rig so a killed service comes back where its peers expect it; data directories
+/// device broker, whose uplink to the broker runs through a <see cref="TcpRelay"/> the test can cut. Ports are fixed per rig so a killed service comes back where its peers expect it; data directories
 /// persist across restarts. Disposing kills everything and deletes the folder.
 /// </summary>
 public sealed class FaultRig : IAsyncDisposable
@@ -36,6 +36,8 @@ public sealed class FaultRig : IAsyncDisposable
         HubHttpPort = FreePorts.Next();
         EdgeHttpPort = FreePorts.Next();
         DeviceBrokerPort = FreePorts.Next();
+        Uplink = new TcpRelay(FreePorts.Next(), BrokerPort);
+        Uplink.Heal();
         var cli = Path.Combine(AppContext.BaseDirectory, "edgehub.dll");
         if (!File.Exists(cli))
         {
@@ -68,6 +70,12 @@ public sealed class FaultRig : IAsyncDisposable
 
     /// <summary>Port of the edge's embedded device broker.</summary>
     public int DeviceBrokerPort { get; }
+
+    /// <summary>
+    /// The edge's network path to the uplink broker (the hub reaches the broker directly): cut it to partition the edge
+    /// from the hub while everything keeps running.
+    /// </summary>
+    public TcpRelay Uplink { get; }
 
     /// <summary>The standalone broker process.</summary>
     public ChildProcess Broker { get; }
@@ -156,6 +164,7 @@ public sealed class FaultRig : IAsyncDisposable
     {
         // Reverse order of dependence: devices' edge first, then hub, then broker.
         await Edge.DisposeAsync();
+        await Uplink.DisposeAsync();
         await Hub.DisposeAsync();
         await Broker.DisposeAsync();
         _http.Dispose();
@@ -213,7 +222,7 @@ public sealed class FaultRig : IAsyncDisposable
     private string WriteEdgeConfig()
     {
         var path = Path.Combine(Root, "edge.json");
-        File.WriteAllText(path, RigConfigs.Edge(Settings, EdgeId, Region, Path.Combine(Root, "edge"), DeviceBrokerPort, BrokerPort).ToJsonString());
+        File.WriteAllText(path, RigConfigs.Edge(Settings, EdgeId, Region, Path.Combine(Root, "edge"), DeviceBrokerPort, Uplink.Port).ToJsonString());
         return path;
     }
 
