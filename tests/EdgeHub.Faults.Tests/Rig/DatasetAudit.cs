@@ -37,6 +37,9 @@ public sealed class DatasetAudit
     /// <summary>Everything that is wrong; empty when the dataset holds exactly what the edge produced.</summary>
     public IReadOnlyList<string> Problems => _problems;
 
+    /// <summary>True when window <paramref name="windowId"/> carries a label in the dataset.</summary>
+    public bool IsWindowLabelled(string windowId) => _labels.ContainsKey(windowId);
+
     /// <summary>True when some window of alert <paramref name="alertId"/> is labelled in the dataset.</summary>
     public bool IsLabelled(string alertId) => _labelledAlerts.Contains(alertId);
 

@@ -1,0 +1,56 @@
+using EdgeHub.Faults.Tests.Rig;
+using Xunit.Abstractions;
+
+namespace EdgeHub.Faults.Tests;
+
+/// <summary>
+/// The edge's disk quota reached while it is cut off from the hub: the store stays within Edge:DiskQuotaMb by dropping
+/// the oldest unsent unlabelled windows first and keeping labelled ones (the scarcest data), says so in
+/// edgehub_edge_store_dropped_rows and its log, and once the link heals every window it kept, labelled ones included,
+/// reaches the dataset exactly once.
+/// </summary>
+[Collection(FaultCollection.Name)]
+public class DiskQuotaTests(ITestOutputHelper output)
+{
+    private const double QuotaMb = 0.3;
+
+    [Fact]
+    public async Task QuotaReachedWhileCutOff_OldestUnlabelledDroppedLabelledKept_ThenDeliveredOnce()
+    {
+        // At most 2 sealed deltas wait for an ack, so what piles up offline are unsealed rows, which the quota policy governs.
+        await using var rig = FaultRig.Create(new RigSettings { DiskQuotaMb = QuotaMb, MaxUnackedDeltas = 2 }, output, "quota");
+        var run = new FaultRun(rig);
+        await rig.StartAllAsync();
+        await using var ward = await WardFeed.StartAsync(rig.DeviceBrokerPort, devices: 40, seed: run.Seed);
+        await run.WaitEdgeMetricAsync("edgehub_edge_deltas_acked_total", 1, TimeSpan.FromSeconds(60), "the edge delivers a first delta");
+        rig.Log("uplink cut");
+        rig.Uplink.Cut();
+        await run.WaitEdgeMetricAsync("edgehub_edge_labels_total", 1, TimeSpan.FromSeconds(60), "clinicians label windows while the edge is cut off");
+        await run.WaitEdgeMetricAsync("edgehub_edge_store_dropped_rows", 1, TimeSpan.FromSeconds(90), "the quota policy drops rows once the store is full");
+
+        var offline = EdgeStoreSnapshot.Read(rig.EdgeStorePath, FaultRig.EdgeId);
+        var metrics = await rig.EdgeMetricsAsync();
+        var used = metrics["edgehub_edge_store_used_bytes"];
+        var labelled = offline.Windows.Where(w => w.Label is not null).Select(w => w.WindowId).ToList();
+        var unsent = offline.Windows.Where(w => w.Sequence is null && w.Label is null && w.AlertId is null).ToList();
+        rig.Log($"offline: {used / 1024:F0} KB used of {QuotaMb * 1024:F0} KB, {metrics["edgehub_edge_store_dropped_rows"]} rows dropped, " +
+            $"{labelled.Count} labelled and {unsent.Count} plain unsent windows kept");
+        Assert.True(rig.Edge.LogContains("disk quota"), "the edge does not log that its disk quota was reached");
+        Assert.NotEmpty(labelled);
+        // Labelled data is kept longest: unsent labelled windows older than the oldest plain window that survived are still there.
+        var oldestPlain = unsent.Count == 0 ? long.MaxValue : unsent.Min(w => Id(w.WindowId));
+        var keptOlder = offline.Windows.Count(w => w.Sequence is null && w.Label is not null && Id(w.WindowId) < oldestPlain);
+        Assert.True(keptOlder > 0, $"no unsent labelled window older than the oldest plain one ({oldestPlain}) survived the quota");
+
+        rig.Log("uplink healed");
+        rig.Uplink.Heal();
+        await ward.StopDevicesAsync();
+        await run.WaitSettledAsync(TimeSpan.FromSeconds(120));
+        await run.AssertRecoveredAsync();
+        var audit = run.AuditExactlyOnce(ackedRowsMayBePruned: true);
+        var lost = labelled.Where(id => !audit.IsWindowLabelled(id)).ToList();
+        Assert.True(lost.Count == 0, $"seed {run.Seed}: {lost.Count} of {labelled.Count} labelled windows kept offline did not arrive labelled, e.g. {lost.FirstOrDefault()}");
+    }
+
+    private static long Id(string windowId) => long.Parse(windowId[(windowId.LastIndexOf('w') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+}
