@@ -86,7 +86,7 @@ public static class HubBench
     private static double MeasureStore(string root, List<HubBenchDelta>[] deltas)
     {
         var store = new DatasetStore(root);
-        store.OpenOrCreate("eu", DeltaParquet.Schema);
+        store.OpenOrCreate("eu", DeltaFileFormat.Schema);
         var clock = Stopwatch.StartNew();
         Parallel.For(0, deltas.Length, e =>
         {

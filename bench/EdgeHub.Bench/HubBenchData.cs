@@ -24,7 +24,7 @@ internal static class HubBenchData
     public static HubBenchDelta Create(string edgeId, long sequence, int rows)
     {
         var random = new Random(HashCode.Combine(edgeId, sequence));
-        var batch = new ColumnBatch(DeltaParquet.Schema, rows) { RowCount = rows };
+        var batch = new ColumnBatch(DeltaFileFormat.Schema, rows) { RowCount = rows };
         var t0 = 1_760_000_000_000_000L + (sequence * 10_000_000L);
         int I(string name) => DeltaSchema.IndexOf(name);
         var predictedColumn = I("predicted_class");
@@ -63,15 +63,7 @@ internal static class HubBenchData
             }
         }
 
-        using var ms = new MemoryStream();
-        var options = new ParquetWriterOptions { Compression = ParquetCompression.Snappy };
-        options.Metadata[DeltaParquet.SchemaMetadataKey] = DeltaSchema.Id;
-        using (var writer = new ParquetWriter(ms, DeltaParquet.Schema, options))
-        {
-            writer.Write(batch);
-        }
-
-        var bytes = ms.ToArray();
+        var bytes = DeltaFileFormat.Write(batch, ParquetCompression.Snappy);
         return new HubBenchDelta(edgeId, sequence, $"{edgeId}-{sequence}", bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)), rows);
     }
 }

@@ -20,7 +20,7 @@ internal static class DemoSeed
     /// <summary>Builds the seed delta (Parquet bytes, rows) for <paramref name="region"/>.</summary>
     public static (byte[] Bytes, int Rows) Build(string region, int devicesPerClass, int secondsPerDevice, int seed)
     {
-        var schema = DeltaParquet.Schema;
+        var schema = DeltaFileFormat.Schema;
         var classes = RhythmClasses.Count;
         var capacity = classes * devicesPerClass * secondsPerDevice;
         var batch = new ColumnBatch(schema, capacity);
@@ -68,15 +68,7 @@ internal static class DemoSeed
         }
 
         batch.RowCount = row;
-        using var stream = new MemoryStream();
-        var options = new ParquetWriterOptions { Compression = ParquetCompression.Snappy };
-        options.Metadata[DeltaParquet.SchemaMetadataKey] = DeltaSchema.Id;
-        using (var writer = new ParquetWriter(stream, schema, options))
-        {
-            writer.Write(batch);
-        }
-
-        return (stream.ToArray(), row);
+        return (DeltaFileFormat.Write(batch, ParquetCompression.Snappy), row);
     }
 
     private static void AddRow(ColumnBatch batch, int row, string region, string device, DateTimeOffset windowEnd, float[] features, int label)

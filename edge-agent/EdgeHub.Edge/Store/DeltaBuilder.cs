@@ -6,14 +6,11 @@ using Microsoft.Data.Sqlite;
 namespace EdgeHub.Edge.Store;
 
 /// <summary>
-/// Turns store rows into one Parquet delta in <see cref="DeltaSchema"/> (window rows first, then label rows). The Parquet
-/// schema is derived from <see cref="DeltaSchema.Columns"/> 1:1, so edges and the hub agree by construction.
+/// Turns store rows into one Parquet delta in <see cref="DeltaSchema"/> (window rows first, then label rows), written in
+/// <see cref="DeltaFileFormat"/>'s Parquet form so edges and the hub agree by construction.
 /// </summary>
 public sealed class DeltaBuilder
 {
-    /// <summary>The Parquet schema of a delta.</summary>
-    public static ParquetSchema Schema { get; } = BuildSchema();
-
     private static readonly int RowKind = DeltaSchema.IndexOf("row_kind");
     private static readonly int WindowId = DeltaSchema.IndexOf("window_id");
     private static readonly int EdgeId = DeltaSchema.IndexOf("edge_id");
@@ -37,7 +34,7 @@ public sealed class DeltaBuilder
     public DeltaBuilder(string edgeId, int capacity)
     {
         _edgeId = edgeId;
-        _batch = new ColumnBatch(Schema, capacity);
+        _batch = new ColumnBatch(DeltaFileFormat.Schema, capacity);
     }
 
     /// <summary>Rows added so far.</summary>
@@ -126,19 +123,7 @@ public sealed class DeltaBuilder
     public byte[] Build(string deltaId, long sequence, ParquetCompression compression)
     {
         _batch.RowCount = Rows;
-        var options = new ParquetWriterOptions { Compression = compression };
-        options.Metadata["edgehub.schema"] = DeltaSchema.Id;
-        options.Metadata["edgehub.feature_schema"] = FeatureSchema.Id;
-        options.Metadata["edgehub.edge_id"] = _edgeId;
-        options.Metadata["edgehub.delta_id"] = deltaId;
-        options.Metadata["edgehub.sequence"] = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var stream = new MemoryStream();
-        using (var writer = new ParquetWriter(stream, Schema, options))
-        {
-            writer.Write(_batch);
-        }
-
-        return stream.ToArray();
+        return DeltaFileFormat.Write(_batch, compression, new DeltaFileIdentity(_edgeId, deltaId, sequence));
     }
 
     private const string RowKindWindowName = DeltaSchema.RowKindWindow;
@@ -172,28 +157,5 @@ public sealed class DeltaBuilder
     {
         _batch.Int64(column)[row] = value ?? 0;
         _batch.Valid(column)[row] = value.HasValue;
-    }
-
-    private static ParquetSchema BuildSchema()
-    {
-        var fields = new ParquetField[DeltaSchema.Columns.Count];
-        for (var i = 0; i < fields.Length; i++)
-        {
-            var c = DeltaSchema.Columns[i];
-            var type = c.Kind switch
-            {
-                ColumnKind.Boolean => ParquetType.Boolean,
-                ColumnKind.Int32 => ParquetType.Int32,
-                ColumnKind.Int64 => ParquetType.Int64,
-                ColumnKind.Float => ParquetType.Float,
-                ColumnKind.Double => ParquetType.Double,
-                ColumnKind.String => ParquetType.String,
-                ColumnKind.TimestampMicros => ParquetType.TimestampMicros,
-                _ => throw new InvalidOperationException($"delta column '{c.Name}' has unknown kind {c.Kind}"),
-            };
-            fields[i] = new ParquetField(c.Name, type, c.Nullable);
-        }
-
-        return new ParquetSchema(fields);
     }
 }

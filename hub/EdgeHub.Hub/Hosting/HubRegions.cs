@@ -1,3 +1,4 @@
+using EdgeHub.Contracts;
 using EdgeHub.Datasets;
 using EdgeHub.Hub.Catalog;
 using EdgeHub.Hub.Ingest;
@@ -12,7 +13,7 @@ public sealed class HubRegions(HubCatalog catalog, DatasetStore store)
     {
         Contracts.Ids.Validate(region, "region");
         // Table first: a region in the catalog always has a dataset to commit into.
-        store.OpenOrCreate(region, DeltaParquet.Schema);
+        store.OpenOrCreate(region, DeltaFileFormat.Schema);
         return await catalog.EnsureRegionAsync(region, ct).ConfigureAwait(false);
     }
 

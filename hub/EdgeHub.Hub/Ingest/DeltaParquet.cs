@@ -3,29 +3,10 @@ using EdgeHub.Parquet;
 
 namespace EdgeHub.Hub.Ingest;
 
-/// <summary>The delta row schema (<see cref="DeltaSchema"/>) as a Parquet schema, and the checks a delta file must pass.</summary>
+/// <summary>The checks a delta file (<see cref="DeltaFileFormat"/>) must pass before the hub accepts it.</summary>
 public static class DeltaParquet
 {
-    /// <summary>Footer key/value metadata key naming the row schema.</summary>
-    public const string SchemaMetadataKey = "edgehub.schema";
-
-    /// <summary>The regional table's Parquet schema.</summary>
-    public static ParquetSchema Schema { get; } = Build();
-
     private static readonly string[] CountColumns = ["row_kind", "label"];
-
-    /// <summary>Maps a contract column kind to its Parquet type.</summary>
-    public static ParquetType TypeOf(ColumnKind kind) => kind switch
-    {
-        ColumnKind.Boolean => ParquetType.Boolean,
-        ColumnKind.Int32 => ParquetType.Int32,
-        ColumnKind.Int64 => ParquetType.Int64,
-        ColumnKind.Float => ParquetType.Float,
-        ColumnKind.Double => ParquetType.Double,
-        ColumnKind.String => ParquetType.String,
-        ColumnKind.TimestampMicros => ParquetType.TimestampMicros,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown column kind"),
-    };
 
     /// <summary>
     /// Opens the file, checks its row-schema metadata and its row count against <paramref name="declaredRows"/>, decodes the
@@ -38,7 +19,7 @@ public static class DeltaParquet
         try
         {
             using var reader = new ParquetReader(file);
-            if (reader.Metadata.TryGetValue(SchemaMetadataKey, out var schemaId) && schemaId != DeltaSchema.Id)
+            if (reader.Metadata.TryGetValue(DeltaFileFormat.SchemaKey, out var schemaId) && schemaId != DeltaSchema.Id)
             {
                 reason = $"file metadata says row schema '{schemaId}', the hub expects '{DeltaSchema.Id}': upgrade the edge agent";
                 return null;
@@ -96,17 +77,5 @@ public static class DeltaParquet
         }
 
         return labelled;
-    }
-
-    private static ParquetSchema Build()
-    {
-        var fields = new ParquetField[DeltaSchema.Columns.Count];
-        for (var i = 0; i < fields.Length; i++)
-        {
-            var c = DeltaSchema.Columns[i];
-            fields[i] = new ParquetField(c.Name, TypeOf(c.Kind), c.Nullable);
-        }
-
-        return new ParquetSchema(fields);
     }
 }

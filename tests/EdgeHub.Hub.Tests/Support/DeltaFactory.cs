@@ -71,7 +71,7 @@ public static class DeltaFactory
     private static ColumnBatch Fill(string edgeId, long sequence, int rows, int labelEvery, int seed, out int labelled)
     {
         var random = new Random(HashCode.Combine(edgeId, sequence, seed));
-        var batch = new ColumnBatch(DeltaParquet.Schema, rows);
+        var batch = new ColumnBatch(DeltaFileFormat.Schema, rows);
         batch.RowCount = rows;
         var t0 = 1_760_000_000_000_000L + (sequence * 1_000_000L);
         labelled = 0;
@@ -118,15 +118,7 @@ public static class DeltaFactory
     private static TestDelta Write(string edgeId, long sequence, ColumnBatch batch, int labelled)
     {
         var rows = batch.RowCount;
-        using var ms = new MemoryStream();
-        var options = new ParquetWriterOptions();
-        options.Metadata[DeltaParquet.SchemaMetadataKey] = DeltaSchema.Id;
-        using (var writer = new ParquetWriter(ms, DeltaParquet.Schema, options))
-        {
-            writer.Write(batch);
-        }
-
-        var bytes = ms.ToArray();
+        var bytes = DeltaFileFormat.Write(batch, ParquetCompression.Snappy);
         return new TestDelta(edgeId, sequence, $"{edgeId}-d{sequence}", bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)), rows, labelled);
     }
 }
