@@ -36,7 +36,7 @@ public static class MqttBench
             new("fan-out qos1 256B", false, MqttQos.AtLeastOnce, 256),
         ];
         Console.WriteLine($"MQTT relay: {publishers} publishers -> 1 subscriber (fan-in), 1 publisher -> {subscribers} subscribers (fan-out); best of {rounds} x {duration.TotalSeconds:0}s; MQTT 5 raw load generator; in-flight {Inflight}, queue {Queued}, persistence off (both brokers)");
-        Console.WriteLine($"{"case",-20} {"edgehub msg/s",14} {"mosquitto msg/s",16} {"ratio",7}");
+        Console.WriteLine($"{"case",-20} {"edgehub msg/s",14} {"mosquitto msg/s",16} {"ratio",7} {"edgehub cpu",12} {"mosquitto cpu",13}  (broker CPU us per relayed msg)");
         var results = new JsonArray();
         var minRatio = double.MaxValue;
         var only = Array.IndexOf(args, "--case") is var ci and >= 0 && ci + 1 < args.Length ? args[ci + 1] : null;
@@ -47,16 +47,25 @@ public static class MqttBench
                 continue;
             }
             // Alternate the brokers and keep each one's best round: the machine is shared, so a round can lose its CPU.
-            double ours = 0, mosquitto = 0;
+            // CPU per relayed message is reported too: on a loaded machine it is steadier than the rate.
+            double ours = 0, mosquitto = 0, oursCpu = double.MaxValue, mosquittoCpu = double.MaxValue;
             for (var r = 0; r < rounds; r++)
             {
-                ours = Math.Max(ours, await MeasureAsync(c, ours: true, publishers, subscribers, duration, ct).ConfigureAwait(false));
-                mosquitto = Math.Max(mosquitto, await MeasureAsync(c, ours: false, publishers, subscribers, duration, ct).ConfigureAwait(false));
+                var (rate, cpu) = await MeasureAsync(c, ours: true, publishers, subscribers, duration, ct).ConfigureAwait(false);
+                ours = Math.Max(ours, rate);
+                oursCpu = Math.Min(oursCpu, cpu);
+                (rate, cpu) = await MeasureAsync(c, ours: false, publishers, subscribers, duration, ct).ConfigureAwait(false);
+                mosquitto = Math.Max(mosquitto, rate);
+                mosquittoCpu = Math.Min(mosquittoCpu, cpu);
             }
             var ratio = mosquitto > 0 ? ours / mosquitto : 0;
             minRatio = Math.Min(minRatio, ratio);
-            Console.WriteLine($"{c.Name,-20} {ours,14:N0} {mosquitto,16:N0} {ratio,7:0.00}");
-            results.Add(new JsonObject { ["case"] = c.Name, ["ours"] = Math.Round(ours), ["mosquitto"] = Math.Round(mosquitto), ["ratio"] = Math.Round(ratio, 3) });
+            Console.WriteLine($"{c.Name,-20} {ours,14:N0} {mosquitto,16:N0} {ratio,7:0.00} {oursCpu,12:0.00} {mosquittoCpu,13:0.00}");
+            results.Add(new JsonObject
+            {
+                ["case"] = c.Name, ["ours"] = Math.Round(ours), ["mosquitto"] = Math.Round(mosquitto), ["ratio"] = Math.Round(ratio, 3),
+                ["cpu_us_per_msg"] = new JsonObject { ["ours"] = Math.Round(oursCpu, 2), ["mosquitto"] = Math.Round(mosquittoCpu, 2) },
+            });
         }
         var rssOurs = await IdleRssAsync(true, idleClients, ct).ConfigureAwait(false);
         var rssMosquitto = await IdleRssAsync(false, idleClients, ct).ConfigureAwait(false);
@@ -87,7 +96,8 @@ public static class MqttBench
         return value;
     }
 
-    private static async Task<double> MeasureAsync(Case c, bool ours, int publisherCount, int subscriberCount, TimeSpan duration, CancellationToken ct)
+    /// <summary>Relayed messages per second and broker CPU microseconds per relayed message (-1 when unknown).</summary>
+    private static async Task<(double Rate, double CpuMicros)> MeasureAsync(Case c, bool ours, int publisherCount, int subscriberCount, TimeSpan duration, CancellationToken ct)
     {
         await using var broker = ours
             ? await BenchBroker.StartOursAsync(Inflight, Queued, ct).ConfigureAwait(false)
@@ -122,12 +132,14 @@ public static class MqttBench
             }
             await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false); // warm-up
             var start = Interlocked.Read(ref received);
+            var cpuStart = broker.CpuSeconds();
             var watch = Stopwatch.StartNew();
             await Task.Delay(duration, ct).ConfigureAwait(false);
             var count = Interlocked.Read(ref received) - start;
+            var cpu = broker.CpuSeconds() - cpuStart;
             var seconds = watch.Elapsed.TotalSeconds;
             await stop.CancelAsync().ConfigureAwait(false);
-            return count / seconds;
+            return (count / seconds, cpuStart < 0 || count == 0 ? -1 : cpu / count * 1e6);
         }
         finally
         {

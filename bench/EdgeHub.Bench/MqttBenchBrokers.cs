@@ -45,6 +45,19 @@ internal sealed class BenchBroker : IAsyncDisposable
         return -1;
     }
 
+    /// <summary>User + system CPU seconds the broker process has used (Linux /proc), or -1 when in-process.</summary>
+    public double CpuSeconds()
+    {
+        if (_process is null)
+        {
+            return -1;
+        }
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15 (clock ticks, 100 Hz on Linux).
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
     public static async Task<BenchBroker> StartOursAsync(ushort inflight, int queued, CancellationToken ct)
     {
         var dir = Directory.CreateTempSubdirectory("edgehub-bench-mqtt-").FullName;

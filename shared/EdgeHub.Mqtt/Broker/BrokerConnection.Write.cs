@@ -43,6 +43,8 @@ internal sealed partial class BrokerConnection
         }
         finally
         {
+            _outbound.Writer.TryComplete();
+            ReleaseUnsent(reader);
             await _output.CompleteAsync().ConfigureAwait(false);
             if (_closeAfterFlush || Volatile.Read(ref _closing) != 0)
             {
@@ -51,12 +53,28 @@ internal sealed partial class BrokerConnection
         }
     }
 
+    /// <summary>Gives back the payload references of PUBLISH entries that will never be written (connection gone).</summary>
+    private static void ReleaseUnsent(System.Threading.Channels.ChannelReader<Outbound> reader)
+    {
+        while (reader.TryRead(out var item))
+        {
+            item.Message?.Release();
+        }
+    }
+
     private void WriteItem(in Outbound item)
     {
         switch (item.Kind)
         {
             case OutKind.Publish:
-                WritePublish(item);
+                try
+                {
+                    WritePublish(item);
+                }
+                finally
+                {
+                    item.Message!.Release();
+                }
                 break;
             case OutKind.Ack:
                 MqttAckPacket ack = item.AckType switch

@@ -54,6 +54,7 @@ internal sealed partial class BrokerConnection : IDisposable
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 8192, useZeroByteReads: true));
         _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16384));
         _decoder.MaximumPacketSize = broker.Options.MaxPacketSize;
+        _decoder.ReusePublishPacket = true;
         LastActivity = Environment.TickCount64;
         CreatedAt = LastActivity;
     }
@@ -80,10 +81,17 @@ internal sealed partial class BrokerConnection : IDisposable
             return false;
         }
         Interlocked.Increment(ref _queued);
-        return _outbound.Writer.TryWrite(new Outbound
+        // The queue entry holds its own reference to the (pooled) payload until the write loop has copied it out.
+        if (_outbound.Writer.TryWrite(new Outbound
         {
-            Kind = OutKind.Publish, Message = message, Qos = qos, PacketId = packetId, Retain = retain, Dup = dup, SubscriptionIds = subscriptionIds,
-        });
+            Kind = OutKind.Publish, Message = message.AddRef(), Qos = qos, PacketId = packetId, Retain = retain, Dup = dup, SubscriptionIds = subscriptionIds,
+        }))
+        {
+            return true;
+        }
+        Interlocked.Decrement(ref _queued);
+        message.Release();
+        return false;
     }
 
     public void SendAck(MqttPacketType type, ushort packetId, MqttReasonCode code)

@@ -2,9 +2,20 @@ using EdgeHub.Mqtt.Protocol;
 
 namespace EdgeHub.Mqtt.Broker;
 
+/// <summary>Where a persistent session records what it owes its client (implemented by the broker's store).</summary>
+internal interface ISessionJournal
+{
+    /// <summary>A QoS ≥ 1 message was accepted for <paramref name="session"/> (called under the session lock, before the publisher's ack).</summary>
+    void Enqueued(BrokerSession session, in BrokerSession.Queued queued);
+
+    /// <summary>The message with <paramref name="sequence"/> was delivered (PUBACK, PUBREC) or dropped (expired).</summary>
+    void Done(BrokerSession session, long sequence);
+}
+
 /// <summary>
 /// State of one client identifier: subscriptions, outgoing QoS 1/2 in flight, the bounded queue behind the in-flight
 /// window (also the offline queue), and incoming QoS 2 identifiers awaiting PUBREL. Guarded by <see cref="Sync"/>.
+/// Every in-flight and queued entry holds one reference to its message's payload (see <see cref="BrokerMessage.AddRef"/>).
 /// </summary>
 internal sealed class BrokerSession
 {
@@ -18,12 +29,14 @@ internal sealed class BrokerSession
         public long Sequence;
     }
 
-    internal readonly struct Queued(BrokerMessage message, MqttQos qos, bool retain, uint[]? subscriptionIds)
+    /// <summary>A QoS ≥ 1 message owed to the client; <see cref="Sequence"/> orders deliveries and names it in the journal.</summary>
+    internal readonly struct Queued(BrokerMessage message, MqttQos qos, bool retain, uint[]? subscriptionIds, long sequence)
     {
         public BrokerMessage Message { get; } = message;
         public MqttQos Qos { get; } = qos;
         public bool Retain { get; } = retain;
         public uint[]? SubscriptionIds { get; } = subscriptionIds;
+        public long Sequence { get; } = sequence;
     }
 
     private readonly Dictionary<ushort, Inflight> _inflight = [];
@@ -56,11 +69,11 @@ internal sealed class BrokerSession
     public long PendingWillDueAt { get; set; }
     public long DroppedMessages;
     /// <summary>True once the session has been removed (expired, clean start); late deliveries are ignored.</summary>
-    public bool Discarded { get; set; }
-    /// <summary>Persistence hook: a QoS ≥ 1 message was queued while the session was offline.</summary>
-    public Action<BrokerSession, Queued>? OfflineQueued { get; set; }
+    public bool Discarded { get; private set; }
+    /// <summary>Persistence: set while the session is stored on disk; every QoS ≥ 1 entry is journaled.</summary>
+    public ISessionJournal? Journal { get; set; }
     /// <summary>Persistence: the session is stored on disk.</summary>
-    public bool Persisted { get; set; }
+    public bool Persisted => Journal != null;
 
     public int QueuedCount
     {
@@ -92,31 +105,32 @@ internal sealed class BrokerSession
                 }
                 return;
             }
-            if (connection != null && _queue.Count == 0 && _inflight.Count < Math.Min(_maxInflight, connection.PeerReceiveMaximum))
-            {
-                SendNew(connection, message, qos, retain, subscriptionIds);
-                return;
-            }
-            if (_queue.Count >= _maxQueued)
+            var windowOpen = connection != null && _queue.Count == 0 && _inflight.Count < Math.Min(_maxInflight, connection.PeerReceiveMaximum);
+            if (!windowOpen && _queue.Count >= _maxQueued)
             {
                 // Explicit policy: a full queue drops the newest message (like mosquitto's max_queued_messages) and counts it.
                 DroppedMessages++;
                 return;
             }
-            var queued = new Queued(message, qos, retain, subscriptionIds);
-            _queue.Enqueue(queued);
-            if (connection is null)
+            var queued = new Queued(message.AddRef(), qos, retain, subscriptionIds, ++_sequence);
+            Journal?.Enqueued(this, queued);
+            if (windowOpen)
             {
-                OfflineQueued?.Invoke(this, queued);
+                SendNew(connection!, queued);
+            }
+            else
+            {
+                _queue.Enqueue(queued);
             }
         }
     }
 
-    private void SendNew(BrokerConnection connection, BrokerMessage message, MqttQos qos, bool retain, uint[]? subscriptionIds)
+    /// <summary>Moves <paramref name="q"/> (and its reference) into the in-flight window and writes it.</summary>
+    private void SendNew(BrokerConnection connection, in Queued q)
     {
         var id = NextId();
-        _inflight[id] = new Inflight { Message = message, Qos = qos, Retain = retain, SubscriptionIds = subscriptionIds, Sequence = ++_sequence };
-        connection.TrySendPublish(message, qos, id, retain, false, subscriptionIds);
+        _inflight[id] = new Inflight { Message = q.Message, Qos = q.Qos, Retain = q.Retain, SubscriptionIds = q.SubscriptionIds, Sequence = q.Sequence };
+        connection.TrySendPublish(q.Message, q.Qos, id, q.Retain, false, q.SubscriptionIds);
     }
 
     private ushort NextId()
@@ -134,10 +148,15 @@ internal sealed class BrokerSession
     {
         lock (Sync)
         {
-            if (!_inflight.Remove(packetId))
+            if (!_inflight.Remove(packetId, out var entry))
             {
                 return false;
             }
+            if (!entry.AwaitingComp)
+            {
+                Journal?.Done(this, entry.Sequence);
+            }
+            entry.Message.Release();
             DrainLocked();
             return true;
         }
@@ -152,9 +171,16 @@ internal sealed class BrokerSession
             {
                 return false;
             }
+            if (entry.AwaitingComp)
+            {
+                return true;
+            }
+            // §4.3.3: after PUBREC the PUBLISH is never sent again, so the journal forgets it here.
+            Journal?.Done(this, entry.Sequence);
             if ((byte)code >= 0x80)
             {
                 _inflight.Remove(packetId);
+                entry.Message.Release();
                 DrainLocked();
                 return true;
             }
@@ -178,9 +204,11 @@ internal sealed class BrokerSession
             var q = _queue.Dequeue();
             if (q.Message.IsExpired(now))
             {
+                Journal?.Done(this, q.Sequence);
+                q.Message.Release();
                 continue;
             }
-            SendNew(connection, q.Message, q.Qos, q.Retain, q.SubscriptionIds);
+            SendNew(connection, q);
         }
     }
 
@@ -226,30 +254,53 @@ internal sealed class BrokerSession
         }
     }
 
-    /// <summary>Undelivered QoS ≥ 1 messages in order (in flight first), for persistence.</summary>
-    public List<Queued> Snapshot()
+    /// <summary>Ends the session: late deliveries are ignored and every held payload reference is given back.</summary>
+    public void Discard()
     {
         lock (Sync)
         {
-            var entries = new List<KeyValuePair<ushort, Inflight>>(_inflight);
-            entries.Sort((a, b) => a.Value.Sequence.CompareTo(b.Value.Sequence));
-            var list = new List<Queued>(entries.Count + _queue.Count);
-            foreach (var (_, e) in entries)
+            Discarded = true;
+            Journal = null;
+            foreach (var e in _inflight.Values)
             {
-                list.Add(new Queued(e.Message, e.Qos, e.Retain, e.SubscriptionIds));
+                e.Message.Release();
             }
-            list.AddRange(_queue);
-            return list;
+            _inflight.Clear();
+            while (_queue.TryDequeue(out var q))
+            {
+                q.Message.Release();
+            }
         }
     }
 
-    /// <summary>Restores queued messages loaded from disk.</summary>
+    /// <summary>
+    /// Undelivered QoS ≥ 1 messages in delivery order (in flight first; PUBREC'd ones excluded), for the journal. Call under
+    /// <see cref="Sync"/> (the entries' references keep the payloads valid while they are written).
+    /// </summary>
+    public List<Queued> SnapshotLocked()
+    {
+        var entries = new List<Inflight>(_inflight.Values);
+        entries.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        var list = new List<Queued>(entries.Count + _queue.Count);
+        foreach (var e in entries)
+        {
+            if (!e.AwaitingComp)
+            {
+                list.Add(new Queued(e.Message, e.Qos, e.Retain, e.SubscriptionIds, e.Sequence));
+            }
+        }
+        list.AddRange(_queue);
+        return list;
+    }
+
+    /// <summary>Restores queued messages loaded from disk (unpooled), keeping their journal sequence numbers.</summary>
     public void Restore(IEnumerable<Queued> messages)
     {
         lock (Sync)
         {
             foreach (var q in messages)
             {
+                _sequence = Math.Max(_sequence, q.Sequence);
                 if (_queue.Count < _maxQueued)
                 {
                     _queue.Enqueue(q);

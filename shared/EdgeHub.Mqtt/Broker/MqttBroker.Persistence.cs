@@ -4,9 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace EdgeHub.Mqtt;
 
 /// <summary>
-/// Persistence (when <see cref="MqttBrokerOptions.PersistenceDirectory"/> is set): retained messages, persistent sessions
-/// (expiry &gt; 0) with their subscriptions, and QoS ≥ 1 messages queued for them while offline (plus, at a graceful stop,
-/// everything still undelivered) survive a restart.
+/// Persistence (when <see cref="MqttBrokerOptions.PersistenceDirectory"/> is set): retained messages and persistent
+/// sessions (expiry &gt; 0) with their subscriptions and every QoS ≥ 1 message owed to them (queued or in flight,
+/// connected or not). Each change is appended before the publisher is acknowledged, so a killed broker loses nothing it
+/// acknowledged.
 /// </summary>
 public sealed partial class MqttBroker
 {
@@ -26,13 +27,13 @@ public sealed partial class MqttBroker
             _retained.Set(m);
         }
         var now = Environment.TickCount64;
+        var queued = 0;
         foreach (var record in sessions.Values)
         {
             var session = NewSession(record.ClientId);
             session.ExpiryInterval = record.Expiry;
             session.Username = record.Username;
             session.DisconnectedAt = now; // downtime does not count against the expiry
-            session.Persisted = true;
             foreach (var request in record.Subscriptions)
             {
                 var topicFilter = request.TopicFilter;
@@ -46,67 +47,43 @@ public sealed partial class MqttBroker
                 session.Subscriptions[request.TopicFilter] = sub;
                 _subscriptions.Add(sub);
             }
-            session.Restore(record.Queue);
+            session.Restore(record.Queue.Values);
+            queued += record.Queue.Count;
+            session.Journal = _store;
             _sessions[record.ClientId] = session;
         }
         _store.Compact(retained.Values, sessions.Values);
-        _logger.LogInformation("restored {Retained} retained messages and {Sessions} sessions from {Directory}", retained.Count, sessions.Count, dir);
+        _logger.LogInformation("restored {Retained} retained messages, {Sessions} sessions and {Queued} undelivered messages from {Directory}",
+            retained.Count, sessions.Count, queued, dir);
         return Task.CompletedTask;
     }
 
-    private BrokerSession NewSession(string clientId)
-    {
-        var session = new BrokerSession(clientId, Options.MaxInflightMessages, Options.MaxQueuedMessages);
-        if (_store != null)
-        {
-            session.OfflineQueued = OnOfflineQueued;
-        }
-        return session;
-    }
-
-    private void OnOfflineQueued(BrokerSession session, BrokerSession.Queued queued)
-    {
-        if (session.Persisted)
-        {
-            _store?.Queued(session.ClientId, queued);
-        }
-    }
+    private BrokerSession NewSession(string clientId) => new(clientId, Options.MaxInflightMessages, Options.MaxQueuedMessages);
 
     private void ClosePersistence()
     {
-        if (_store is null)
-        {
-            return;
-        }
-        // Graceful stop: whatever is still undelivered for persistent sessions (in flight or queued) is appended.
-        foreach (var session in _sessions.Values)
-        {
-            if (!session.Persisted)
-            {
-                continue;
-            }
-            _store.QueueCleared(session.ClientId);
-            foreach (var q in session.Snapshot())
-            {
-                _store.Queued(session.ClientId, q);
-            }
-        }
-        _store.Dispose();
+        // Everything is already in the logs; sessions still pointing at the store find it closed and write nothing.
+        _store?.Dispose();
         _store = null;
     }
 
     private void PersistSession(BrokerSession session)
     {
-        if (_store is null)
+        if (_store is not { } store)
         {
             return;
         }
         if (session.ExpiryInterval == 0)
         {
-            if (session.Persisted)
+            bool was;
+            lock (session.Sync)
             {
-                session.Persisted = false;
-                _store.SessionDropped(session.ClientId);
+                was = session.Persisted;
+                session.Journal = null;
+            }
+            if (was)
+            {
+                store.SessionDropped(session.ClientId);
             }
             return;
         }
@@ -122,22 +99,27 @@ public sealed partial class MqttBroker
                 });
             }
         }
-        var wasPersisted = session.Persisted;
-        session.Persisted = true;
-        _store.Session(session.ClientId, session.ExpiryInterval, session.Username, subscriptions);
-        if (wasPersisted && session.IsConnected)
+        store.Session(session.ClientId, session.ExpiryInterval, session.Username, subscriptions);
+        lock (session.Sync)
         {
-            // Reattached: the offline queue is being delivered now.
-            _store.QueueCleared(session.ClientId);
+            if (session.Persisted || session.Discarded)
+            {
+                return;
+            }
+            // Newly persistent: what it already owes goes into the journal, then every later change does.
+            session.Journal = store;
+            foreach (var q in session.SnapshotLocked())
+            {
+                store.Enqueued(session.ClientId, q);
+            }
         }
     }
 
-    private void ForgetSession(BrokerSession session)
+    private void ForgetSession(BrokerSession session, bool wasPersisted)
     {
-        if (_store != null && session.Persisted)
+        if (wasPersisted)
         {
-            session.Persisted = false;
-            _store.SessionDropped(session.ClientId);
+            _store?.SessionDropped(session.ClientId);
         }
     }
 

@@ -61,12 +61,21 @@ public sealed partial class MqttBroker
             Acknowledge(connection, publish, v5 ? MqttReasonCode.NotAuthorized : MqttReasonCode.Success);
             return;
         }
+        // The payload leaves the receive buffer here (one copy into a pooled array); every queue it enters takes a reference.
         var message = BrokerMessage.From(publish, topic, session.ClientId);
-        if (message.Retain)
+        int delivered;
+        try
         {
-            SetRetained(message);
+            if (message.Retain)
+            {
+                SetRetained(message);
+            }
+            delivered = Route(message);
         }
-        var delivered = Route(message);
+        finally
+        {
+            message.Release();
+        }
         if (publish.Qos == MqttQos.ExactlyOnce)
         {
             lock (session.Sync)
@@ -92,7 +101,8 @@ public sealed partial class MqttBroker
 
     private void SetRetained(BrokerMessage message)
     {
-        _retained.Set(message);
+        // The retained store keeps messages indefinitely: it gets its own exact copy, outside the payload pool.
+        _retained.Set(message.ToUnpooled());
         PersistRetained(message);
     }
 

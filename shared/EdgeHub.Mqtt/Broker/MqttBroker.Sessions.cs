@@ -88,17 +88,15 @@ public sealed partial class MqttBroker
 
     private void DiscardSession(BrokerSession session)
     {
-        lock (session.Sync)
-        {
-            session.Discarded = true;
-        }
+        var wasPersisted = session.Persisted;
+        session.Discard();
         foreach (var sub in session.Subscriptions.Values)
         {
             _subscriptions.Remove(session, sub.TopicFilter, sub.ShareGroup);
         }
         session.Subscriptions.Clear();
         _sessions.TryRemove(new KeyValuePair<string, BrokerSession>(session.ClientId, session));
-        ForgetSession(session);
+        ForgetSession(session, wasPersisted);
     }
 
     internal void OnConnectionClosed(BrokerConnection connection)
@@ -162,6 +160,7 @@ public sealed partial class MqttBroker
         try
         {
             var now = Environment.TickCount64;
+            PayloadPool.Trim();
             foreach (var connection in _connections.Keys)
             {
                 if (connection.Session is null)

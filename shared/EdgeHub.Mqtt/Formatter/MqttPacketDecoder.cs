@@ -13,12 +13,22 @@ namespace EdgeHub.Mqtt.Formatter;
 public sealed partial class MqttPacketDecoder : IDisposable
 {
     private byte[] _scratch = [];
+    private MqttPublishPacket? _publish;
+    private byte[] _lastTopicBytes = [];
+    private int _lastTopicLength;
+    private string? _lastTopic;
 
     /// <summary>Creates a decoder.</summary>
     public MqttPacketDecoder(MqttProtocolVersion version = MqttProtocolVersion.V500) => Version = version;
 
     /// <summary>Protocol version of the connection (CONNECT carries its own).</summary>
     public MqttProtocolVersion Version { get; set; }
+
+    /// <summary>
+    /// Decode every PUBLISH into one reused instance (the broker consumes each packet before reading the next); the
+    /// client keeps the default (a new packet per PUBLISH) because it hands packets to the application.
+    /// </summary>
+    public bool ReusePublishPacket { get; set; }
 
     /// <summary>Largest accepted packet (fixed header included); larger packets fail with PacketTooLarge.</summary>
     public int MaximumPacketSize { get; set; } = (int)MqttVarInt.MaxValue + 5;
@@ -153,13 +163,11 @@ public sealed partial class MqttPacketDecoder : IDisposable
             MqttThrow.Malformed("PUBLISH with DUP set at QoS 0 [MQTT-3.3.1-2]");
         }
         var reader = new MqttSpanReader(body.Span);
-        var packet = new MqttPublishPacket
-        {
-            Topic = reader.ReadString(),
-            Qos = (MqttQos)qos,
-            Dup = dup,
-            Retain = (flags & 1) != 0,
-        };
+        var packet = ReusePublishPacket ? Reset(_publish ??= new MqttPublishPacket()) : new MqttPublishPacket();
+        packet.Topic = ReadTopic(ref reader);
+        packet.Qos = (MqttQos)qos;
+        packet.Dup = dup;
+        packet.Retain = (flags & 1) != 0;
         if (MqttTopic.HasWildcard(packet.Topic))
         {
             MqttThrow.Code(MqttReasonCode.TopicNameInvalid, $"topic name '{packet.Topic}' contains a wildcard [MQTT-3.3.2-2]");
@@ -198,6 +206,49 @@ public sealed partial class MqttPacketDecoder : IDisposable
             MqttPublishValidation.ValidateUtf8Payload(packet.Payload.Span);
         }
         return packet;
+    }
+
+    private static MqttPublishPacket Reset(MqttPublishPacket p)
+    {
+        p.PacketId = 0;
+        p.PayloadIsUtf8 = false;
+        p.MessageExpiryInterval = null;
+        p.TopicAlias = 0;
+        p.ResponseTopic = null;
+        p.CorrelationData = default;
+        p.SubscriptionIdentifiers = null;
+        p.ContentType = null;
+        p.UserProperties = null;
+        return p;
+    }
+
+    /// <summary>
+    /// The topic name, reusing the previous string when the bytes repeat (a publisher usually sends to one topic):
+    /// those bytes were validated when the string was made.
+    /// </summary>
+    private string ReadTopic(ref MqttSpanReader reader)
+    {
+        var start = reader.Position;
+        var length = reader.ReadUInt16();
+        if (_lastTopic != null && length == _lastTopicLength && reader.Remaining >= length &&
+            reader.Slice(reader.Position, length).SequenceEqual(_lastTopicBytes.AsSpan(0, length)))
+        {
+            reader.Position += length;
+            return _lastTopic;
+        }
+        reader.Position = start;
+        var topic = reader.ReadString();
+        if (length <= 256)
+        {
+            if (_lastTopicBytes.Length < length)
+            {
+                _lastTopicBytes = new byte[256];
+            }
+            reader.Slice(start + 2, length).CopyTo(_lastTopicBytes);
+            _lastTopicLength = length;
+            _lastTopic = topic;
+        }
+        return topic;
     }
 
     private MqttAckPacket DecodeAck(MqttAckPacket packet, ReadOnlySpan<byte> body)

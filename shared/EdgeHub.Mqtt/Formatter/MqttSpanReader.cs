@@ -52,6 +52,9 @@ internal ref struct MqttSpanReader
         return value;
     }
 
+    /// <summary>Bytes already bounds-checked by the caller (no position change).</summary>
+    public readonly ReadOnlySpan<byte> Slice(int start, int length) => _span.Slice(start, length);
+
     /// <summary>Variable byte integer (§1.5.5): at most four bytes [MQTT-1.5.5-1].</summary>
     public uint ReadVariableInt()
     {
