@@ -12,9 +12,13 @@ internal static class DemoCommand
         var duration = new Option<double?>("--duration") { Description = "stop after this many seconds and write demo-summary.json (default: run until Ctrl-C)" };
         var data = new Option<string>("--data") { Description = "folder for everything the run writes", DefaultValueFactory = _ => "demo-data" };
         var seed = new Option<int>("--seed") { Description = "random seed of the simulator and the seed datasets", DefaultValueFactory = _ => 1 };
+        var secure = new Option<bool>("--secure")
+        {
+            Description = "secure profile: private CA in DATA/pki, TLS only on the brokers and the hub API, per-client logins and ACLs",
+        };
         var command = new Command("demo", "hub + one edge per region + simulated fleet + clinician bot; the learning loop closes")
         {
-            devices, duration, data, seed,
+            devices, duration, data, seed, secure,
         };
         command.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
@@ -30,7 +34,7 @@ internal static class DemoCommand
                 throw new ArgumentException($"--duration must be positive, got {seconds}");
             }
 
-            var options = new DemoOptions(n, seconds is { } s ? TimeSpan.FromSeconds(s) : null, result.GetValue(data)!, result.GetValue(seed));
+            var options = new DemoOptions(n, seconds is { } s ? TimeSpan.FromSeconds(s) : null, result.GetValue(data)!, result.GetValue(seed), result.GetValue(secure));
             await using var runner = new DemoRunner(options, Console.Out);
             return await runner.RunAsync(ct).ConfigureAwait(false);
         });

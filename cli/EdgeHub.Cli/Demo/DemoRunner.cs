@@ -30,6 +30,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
     private readonly Stopwatch _clock = new();
     private WebApplication? _hub;
     private HttpClient? _api;
+    private DemoSecureProfile? _secure;
 
     /// <summary>Runs the demo until the duration passes or <paramref name="ct"/> is cancelled; writes demo-summary.json.</summary>
     public async Task<int> RunAsync(CancellationToken ct)
@@ -39,7 +40,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
         output.WriteLine($"demo: data in {dataDir}");
         var hubHttpPort = FreePort();
         var hubMqttPort = FreePort();
-        var hubUrl = $"http://127.0.0.1:{hubHttpPort}";
+        _secure = options.Secure ? DemoSecureProfile.Create(dataDir) : null;
+        var hubUrl = $"{(_secure is null ? "http" : "https")}://127.0.0.1:{hubHttpPort}";
         var operatorToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
         var hubOptions = new HubOptions
@@ -64,11 +66,16 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
             hubOptions.Edges[EdgeIdOf(region)] = region;
         }
 
+        _secure?.ConfigureHub(hubOptions, hubMqttPort, hubUrl, [.. DemoOptions.Regions.Select(r => (EdgeIdOf(r), r))]);
         hubOptions.Resolve();
         output.WriteLine("demo: starting the hub...");
         _hub = HubApp.Build(hubOptions, b => b.WebHost.UseUrls(hubUrl));
         await _hub.StartAsync(ct).ConfigureAwait(false);
-        _api = new HttpClient { BaseAddress = new Uri(hubUrl), Timeout = TimeSpan.FromSeconds(30) };
+        _api = new HttpClient(_secure is null ? new HttpClientHandler() : _secure.CreateHttpHandler())
+        {
+            BaseAddress = new Uri(hubUrl),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
         _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", operatorToken);
 
         foreach (var region in DemoOptions.Regions)
@@ -87,7 +94,13 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
         output.WriteLine($"demo: hub dashboard {hubUrl}/  (operator token in {HubSecrets.OperatorTokenPath(hubOptions)}; this run's token: {operatorToken})");
         foreach (var rig in _rigs)
         {
-            output.WriteLine($"demo: edge {rig.EdgeId} ({rig.Region}) clinician page {rig.EdgeUrl}/  devices broker 127.0.0.1:{rig.DeviceBrokerPort}");
+            output.WriteLine($"demo: edge {rig.EdgeId} ({rig.Region}) clinician page {rig.EdgeUrl}/  devices broker {(_secure is null ? "" : "mqtts://")}127.0.0.1:{rig.DeviceBrokerPort}");
+        }
+
+        if (_secure is not null)
+        {
+            var endpoints = _secure.WriteEndpoints();
+            output.WriteLine($"demo: secure profile: TLS only (CA {_secure.Pki.CaFile}), per-client logins and ACLs; endpoints and credentials in {endpoints}");
         }
 
         _clock.Start();
@@ -137,6 +150,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
             await _hub.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await _hub.DisposeAsync().ConfigureAwait(false);
         }
+
+        _secure?.Dispose();
     }
 
     private static string EdgeIdOf(string region) => $"edge-{region}-1";
@@ -168,35 +183,61 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
         var edgePort = FreePort();
         var edgeUrl = $"http://127.0.0.1:{FreePort()}";
         var pseudonymKey = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"demo-region-key-{region}")));
-        var app = EdgeHost.Build(null, [$"--urls={edgeUrl}"], o =>
-        {
-            o.EdgeId = edgeId;
-            o.Region = region;
-            o.DataDirectory = Path.Combine(dataDir, edgeId);
-            o.DeviceBroker = new Edge.BrokerOptions { Embedded = true, Port = edgePort };
-            o.HubBroker = new Edge.BrokerOptions { Host = "127.0.0.1", Port = hubMqttPort };
-            o.HubPublicKeyPem = publicKey;
-            o.PseudonymKey = pseudonymKey;
-            o.HubUrl = hubUrl;
-            o.StatusIntervalSeconds = 2;
-            o.Sealing.MaxSeconds = 5;
-        });
-        await app.StartAsync(ct).ConfigureAwait(false);
-        var agent = app.Services.GetRequiredService<EdgeAgent>();
+        // The fleet is built first (nothing connects yet): a secure device broker needs its devices' logins at start.
         var fleet = new Fleet(new FleetOptions
         {
             BrokerHost = "127.0.0.1",
-            BrokerPort = agent.DeviceBrokerPort,
+            BrokerPort = edgePort,
             Devices = devices,
             Seed = options.Seed + (index * 7919),
             ClientIdPrefix = $"sim-{region}",
             Scenario = Scenario.Default,
             TruthPath = Path.Combine(dataDir, $"truth-{region}.jsonl"),
+            Tls = _secure?.ClientTls(),
+            DevicePassword = _secure is null ? null : _secure.Credentials.PasswordOf,
         });
-        var bot = new ClinicianBot(new MqttClientOptions { Host = "127.0.0.1", Port = agent.DeviceBrokerPort, ClientId = $"clinician-{region}" },
-            fleet.Truth, new ClinicianBotOptions { ClientId = $"clinician-bot-{region}", Delay = TimeSpan.FromSeconds(2) });
-        await bot.StartAsync(ct).ConfigureAwait(false);
-        return new RegionRig(region, edgeId, edgeUrl, agent.DeviceBrokerPort, app, agent, fleet, bot);
+        WebApplication? app = null;
+        try
+        {
+            app = EdgeHost.Build(null, [$"--urls={edgeUrl}"], o =>
+            {
+                o.EdgeId = edgeId;
+                o.Region = region;
+                o.DataDirectory = Path.Combine(dataDir, edgeId);
+                o.DeviceBroker = new Edge.BrokerOptions { Embedded = true, Port = edgePort };
+                o.HubBroker = new Edge.BrokerOptions { Host = "127.0.0.1", Port = hubMqttPort };
+                _secure?.ConfigureEdge(o, edgePort, hubMqttPort, fleet.DeviceIds);
+                o.HubPublicKeyPem = publicKey;
+                o.PseudonymKey = pseudonymKey;
+                o.HubUrl = hubUrl;
+                o.StatusIntervalSeconds = 2;
+                o.Sealing.MaxSeconds = 5;
+            });
+            await app.StartAsync(ct).ConfigureAwait(false);
+            var agent = app.Services.GetRequiredService<EdgeAgent>();
+            var clinician = DemoCredentials.ClinicianUser(region);
+            var bot = new ClinicianBot(new MqttClientOptions
+            {
+                Host = "127.0.0.1",
+                Port = agent.DeviceBrokerPort,
+                ClientId = $"clinician-{region}",
+                Tls = _secure?.ClientTls(),
+                Username = _secure is null ? null : clinician,
+                Password = _secure?.Credentials.PasswordOf(clinician),
+            }, fleet.Truth, new ClinicianBotOptions { ClientId = $"clinician-bot-{region}", Delay = TimeSpan.FromSeconds(2) });
+            await bot.StartAsync(ct).ConfigureAwait(false);
+            return new RegionRig(region, edgeId, edgeUrl, agent.DeviceBrokerPort, app, agent, fleet, bot);
+        }
+        catch
+        {
+            await fleet.DisposeAsync().ConfigureAwait(false);
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
     }
 
     private async Task FlushEdgesAsync(TimeSpan timeout)

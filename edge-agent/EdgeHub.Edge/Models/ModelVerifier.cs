@@ -64,6 +64,11 @@ public sealed class ModelVerifier : IDisposable
             throw new ModelRejectedException($"{what} refused: SHA-256 of the {onnx.Length} bytes is {sha}, the assignment says {assignment.Sha256} (corrupted or tampered download)");
         }
 
+        if (string.IsNullOrWhiteSpace(assignment.Signature))
+        {
+            throw new ModelRejectedException($"{what} refused: the assignment carries no signature (unsigned models never run; the hub signs every model it registers)");
+        }
+
         if (!ModelSignature.Verify(onnx, assignment.Signature, _hubKey))
         {
             throw new ModelRejectedException($"{what} refused: signature does not verify with the configured hub public key (signed by another key, or bytes tampered)");

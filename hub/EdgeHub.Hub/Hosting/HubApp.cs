@@ -34,6 +34,13 @@ public static class HubApp
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("EdgeHub", LogLevel.Information);
         configure?.Invoke(builder);
+        if (options.Https.Enabled)
+        {
+            // The slim builder leaves HTTPS out; with a certificate every https:// URL of the listener is served with it.
+            var certificate = options.Https.LoadCertificate();
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
+        }
 
         var bootLogger = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information)).CreateLogger("EdgeHub.Hub");
         Directory.CreateDirectory(options.DataRoot);

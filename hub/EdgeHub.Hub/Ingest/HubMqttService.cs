@@ -61,15 +61,10 @@ public sealed class HubMqttService(
         var port = options.Broker.Port;
         if (options.Broker.Mode == "embedded")
         {
-            _broker = new MqttBroker(new MqttBrokerOptions
-            {
-                Port = port,
-                BindAddress = System.Net.IPAddress.Any,
-                MaxPacketSize = Math.Max(16 << 20, options.MaxDeltaBytes + (64 << 10)),
-            }, loggerFactory);
+            _broker = new MqttBroker(options.Broker.ToEmbeddedBrokerOptions(Math.Max(16 << 20, options.MaxDeltaBytes + (64 << 10))), loggerFactory);
             await _broker.StartAsync(stoppingToken).ConfigureAwait(false);
             host = "127.0.0.1";
-            port = _broker.Port;
+            port = _broker.Port >= 0 ? _broker.Port : _broker.TlsPort;
             _logger.LogInformation("embedded MQTT broker listening on port {Port}", port);
         }
 
@@ -83,6 +78,7 @@ public sealed class HubMqttService(
             Username = options.Broker.Username,
             Password = options.Broker.Password,
             MaxReconnectDelay = TimeSpan.FromSeconds(5),
+            Tls = options.Broker.ClientTls(host),
         }, loggerFactory.CreateLogger<MqttClient>());
         _client.MessageReceived = OnMessageAsync;
         _client.Connected += _ => readiness.MqttConnected = true;

@@ -90,6 +90,9 @@ public sealed partial class Fleet : IAsyncDisposable
                 ProtocolVersion = o.ProtocolVersion,
                 KeepAliveSeconds = 60,
                 AutoReconnect = true,
+                Tls = o.Tls,
+                Username = o.DevicePassword is null ? null : group[0].DeviceId,
+                Password = o.DevicePassword?.Invoke(group[0].DeviceId),
             };
             _connections[c] = new DeviceConnection(clientOptions, group, Stats, o.MeasureFeedback, _loggerFactory.CreateLogger("EdgeHub.Simulator.Device"));
         }

@@ -45,6 +45,13 @@ public sealed class FleetOptions
     public FaultOptions Faults { get; init; } = new();
     /// <summary>Wall-clock start of the run (time 0 of every schedule); null = when <see cref="Fleet.RunAsync"/> starts.</summary>
     public DateTimeOffset? Start { get; init; }
+    /// <summary>TLS to the broker (e.g. trusting a private CA file); null = plain TCP.</summary>
+    public MqttTlsOptions? Tls { get; init; }
+    /// <summary>
+    /// Per-device credentials: when set, each connection logs in with user name = its device id and this password (brokers
+    /// with ACLs key %u on it). Needs one device per connection.
+    /// </summary>
+    public Func<string, string>? DevicePassword { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
@@ -58,6 +65,7 @@ public sealed class FleetOptions
         }
 
         Check(Devices is >= 1 and <= 1_000_000, $"devices must be 1-1,000,000 (got {Devices})");
+        Check(DevicePassword is null || DevicesPerConnection == 1, "per-device credentials need one device per connection (DevicesPerConnection = 1)");
         Check(SampleRate is >= 125 and <= 1000, $"sample rate must be 125-1000 Hz (got {SampleRate})");
         Check(FramesPerSecond > 0 && FramesPerSecond <= SampleRate / 2.0 && double.IsFinite(FramesPerSecond),
             $"rate must be > 0 and at most {SampleRate / 2} frames/s so a frame has at least 2 samples (got {FramesPerSecond})");
