@@ -120,3 +120,6 @@ CREATE TABLE retrain_requests (
     requested_by TEXT NOT NULL
 );
 INSERT INTO schema_migrations (version, applied_at) VALUES (2, 0);
+-- migration 3
+ALTER TABLE edges ADD COLUMN status_json TEXT;
+INSERT INTO schema_migrations (version, applied_at) VALUES (3, 0);

@@ -137,6 +137,9 @@ public static class CatalogMigrations
             requested_by TEXT NOT NULL
         );
         """,
+        """
+        ALTER TABLE edges ADD COLUMN status_json TEXT;
+        """,
     ];
 
     /// <summary>Applies every migration not yet applied; returns the schema version.</summary>

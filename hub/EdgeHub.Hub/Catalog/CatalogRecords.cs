@@ -25,6 +25,8 @@ public sealed record EdgeRecord
     public double? OverrideRate { get; init; }
     public string? PinnedModel { get; init; }
     public DateTimeOffset? LastDeltaAt { get; init; }
+    /// <summary>The whole status message last stored (model errors with their version, shadow and override samples, …).</summary>
+    public Contracts.EdgeStatus? LastStatus { get; init; }
 }
 
 /// <summary>One commit of a regional dataset: which delta of which edge made the version.</summary>

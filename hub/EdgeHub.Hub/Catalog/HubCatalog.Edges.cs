@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using EdgeHub.Contracts;
 
 namespace EdgeHub.Hub.Catalog;
@@ -7,7 +8,7 @@ public sealed partial class HubCatalog
 {
     private const string EdgeColumns = """
         edge_id, region, registered_at, registered_by, last_seen, online, model_version, candidate_version, shadow_agreement,
-        last_model_error, queue_depth, pending_rows, devices, frames_per_second, drift_psi, override_rate, pinned_model, last_delta_at
+        last_model_error, queue_depth, pending_rows, devices, frames_per_second, drift_psi, override_rate, pinned_model, last_delta_at, status_json
         """;
 
     /// <summary>Adds the region if it is new; true when it was created.</summary>
@@ -96,13 +97,13 @@ public sealed partial class HubCatalog
         return WithConnectionAsync(async c => await c.Command("""
             UPDATE edges SET last_seen = @seen, online = @online, model_version = @mv, candidate_version = @cv, shadow_agreement = @sa,
                 last_model_error = @err, queue_depth = @qd, pending_rows = @pr, devices = @dev, frames_per_second = @fps,
-                drift_psi = @psi, override_rate = @ovr
+                drift_psi = @psi, override_rate = @ovr, status_json = @json
             WHERE edge_id = @e
             """).With("@seen", now.Ms()).With("@online", status.Online ? 1L : 0L).With("@mv", status.ModelVersion)
             .With("@cv", status.CandidateVersion).With("@sa", status.ShadowAgreement).With("@err", status.LastModelError)
             .With("@qd", (long)status.QueueDepth).With("@pr", status.PendingRows).With("@dev", (long)status.Devices)
             .With("@fps", status.FramesPerSecond).With("@psi", status.DriftPsi).With("@ovr", status.OverrideRate)
-            .With("@e", status.EdgeId).ExecAsync(ct).ConfigureAwait(false) == 1, ct);
+            .With("@json", JsonSerializer.Serialize(status, ContractsJson.Default.EdgeStatus)).With("@e", status.EdgeId).ExecAsync(ct).ConfigureAwait(false) == 1, ct);
     }
 
     /// <summary>Pins an edge to a model version (null unpins); false when the edge is unknown.</summary>
@@ -130,5 +131,24 @@ public sealed partial class HubCatalog
         OverrideRate = r.Dbl(15),
         PinnedModel = r.Str(16),
         LastDeltaAt = r.Time(17),
+        LastStatus = ParseStatus(r.Str(18)),
     };
+
+    private static EdgeStatus? ParseStatus(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(json, ContractsJson.Default.EdgeStatus);
+        }
+        catch (JsonException)
+        {
+            // Written by this catalog from a parsed status, so only a hand-edited row lands here: treat it as not reported.
+            return null;
+        }
+    }
 }

@@ -14,7 +14,7 @@ namespace EdgeHub.Hub.Learning;
 internal static class ModelEndpoints
 {
     public sealed record ModelLineageView(RegisteredModel Model, IReadOnlyList<string> Ancestors, long DatasetVersion, long? SinceDatasetVersion,
-        IReadOnlyList<DatasetVersionRecord> Deltas, IReadOnlyList<string> Edges);
+        IReadOnlyList<DatasetVersionRecord> Deltas, IReadOnlyList<string> Edges, IReadOnlyList<string> RunningOn, IReadOnlyList<string> Rollouts);
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -48,7 +48,7 @@ internal static class ModelEndpoints
             return Results.Text(body.ToJsonString(), "application/json");
         }).WithName("GetModelMetrics").WithSummary("Holdout metrics (per class sensitivity, PPV, AUROC, F1, calibration) and the gate's decision.");
 
-        api.MapGet("/models/{version}/lineage", async (string version, HubCatalog catalog, CancellationToken ct) =>
+        api.MapGet("/models/{version}/lineage", async (string version, HubCatalog catalog, RolloutService rollouts, CancellationToken ct) =>
         {
             if (await catalog.GetModelAsync(version, ct) is not { } m)
             {
@@ -71,8 +71,33 @@ internal static class ModelEndpoints
                 edges.Add(d.EdgeId);
             }
 
-            return Results.Ok(new ModelLineageView(m, ancestors, m.DatasetVersion, since, deltas, [.. edges]));
-        }).WithName("GetModelLineage").WithSummary("Model → parent chain → dataset version → deltas → edges.");
+            // And forward: which edges run it now (their last status) and which rollouts carried it.
+            var running = new List<string>();
+            foreach (var e in await catalog.ListEdgesAsync(m.Region, ct))
+            {
+                if (e.ModelVersion == m.Version)
+                {
+                    running.Add(e.EdgeId);
+                }
+            }
+
+            var carried = new List<string>();
+            var (engine, _) = await rollouts.LoadAsync(m.Region, ct);
+            foreach (var r in engine.Finished)
+            {
+                if (r.Plan.ModelVersion == m.Version)
+                {
+                    carried.Add(r.RolloutId);
+                }
+            }
+
+            if (engine.Active is { } active && active.Plan.ModelVersion == m.Version)
+            {
+                carried.Add(active.RolloutId);
+            }
+
+            return Results.Ok(new ModelLineageView(m, ancestors, m.DatasetVersion, since, deltas, [.. edges], running, carried));
+        }).WithName("GetModelLineage").WithSummary("Model → parent chain → dataset version → deltas → edges that sent them; plus the edges running it and the rollouts that carried it.");
 
         api.MapGet("/models/{version}/onnx", async (string version, HubCatalog catalog, ModelFiles files, CancellationToken ct) =>
         {

@@ -18,11 +18,11 @@ internal static class RolloutEndpoints
         double? ActivationTimeoutSeconds);
 
     public sealed record CreateRolloutRequest(string? Region, string? ModelVersion, IReadOnlyList<string>? CanaryEdges, double? CanaryPercent,
-        double? CanaryDurationSeconds, IReadOnlyList<WaveRequest>? Waves, int? ShadowWindows, AbortRequest? Abort);
+        double? CanaryDurationSeconds, IReadOnlyList<WaveRequest>? Waves, int? ShadowWindows, AbortRequest? Abort, string? Actor);
 
-    public sealed record ReasonRequest(string? Reason);
+    public sealed record ReasonRequest(string? Reason, string? Actor);
 
-    public sealed record PinRequest(string? ModelVersion);
+    public sealed record PinRequest(string? ModelVersion, string? Reason, string? Actor);
 
     public sealed record RetrainRequest(string? Region, string? Mode);
 
@@ -64,7 +64,18 @@ internal static class RolloutEndpoints
             await FindAsync(rolloutId, catalog, rollouts, ct) is { } found ? Results.Ok(found.Record.History) : NoRollout(rolloutId))
             .WithName("GetRolloutHistory").WithSummary("Every state change, assignment, abort reason and pin of the rollout.");
 
-        api.MapPost("/rollouts", async (CreateRolloutRequest? body, HubCatalog catalog, RolloutService rollouts, IModelRegistryStore registry, CancellationToken ct) =>
+        api.MapGet("/regions/{region}/rollout-log", async (string region, HubCatalog catalog, RolloutService rollouts, CancellationToken ct) =>
+        {
+            if (!Ids.IsValid(region) || !await catalog.RegionExistsAsync(region, ct))
+            {
+                return ApiResults.NotFound($"region '{region}' does not exist");
+            }
+
+            var (engine, _) = await rollouts.LoadAsync(region, ct);
+            return Results.Ok(engine.Log);
+        }).WithName("GetRolloutLog").WithSummary("The region's operator log: pins, unpins, direct model switches and every rollout event, with actor and reason.");
+
+        api.MapPost("/rollouts", async (CreateRolloutRequest? body, HttpContext http, RolloutService rollouts, IModelRegistryStore registry, CancellationToken ct) =>
         {
             if (body is null || !Ids.IsValid(body.Region) || string.IsNullOrEmpty(body.ModelVersion))
             {
@@ -100,7 +111,7 @@ internal static class RolloutEndpoints
 
             try
             {
-                var record = await rollouts.MutateAsync(body.Region!, (engine, now) => (engine.Create(plan, now), (IReadOnlyList<AssignmentCommand>)[]), ct);
+                var record = await rollouts.MutateAsync(body.Region!, (engine, now) => (engine.Create(plan, now, ActorOf(http, body.Actor)), (IReadOnlyList<AssignmentCommand>)[]), ct);
                 return Results.Created($"/api/v1/rollouts/{record.RolloutId}", record);
             }
             catch (InvalidOperationException ex)
@@ -113,26 +124,15 @@ internal static class RolloutEndpoints
             }
         }).RequireAuthorization(Policies.Operate).WithName("CreateRollout").WithSummary("Starts a rollout: canary edges (or a percentage), then waves.");
 
-        MapAction(api, "pause", (engine, now, reason) => { engine.Pause(now, reason ?? "operator"); return []; });
-        MapAction(api, "resume", (engine, now, _) => { engine.Resume(now); return []; });
-        MapAction(api, "rollback", (engine, now, reason) => engine.Abort(now, reason ?? "operator"));
-        MapAction(api, "promote", (engine, now, reason) =>
-        {
-            // Fast-forward: no more baking time in the canary and the remaining waves; edges must still switch and report
-            // healthy, and every abort criterion still applies.
-            var r = engine.Active ?? throw new InvalidOperationException($"region {engine.Region} has no rollout in progress");
-            var waves = new List<RolloutWave>();
-            foreach (var w in r.Plan.Waves)
-            {
-                waves.Add(w with { Interval = TimeSpan.Zero });
-            }
+        // Operator actions: each names its actor (the token's role, plus the "actor" the caller states) and reason in the
+        // rollout's history, and is refused with 409 and the engine's explanation when the rollout's state does not allow it.
+        MapAction(api, "pause", (engine, now, actor, reason) => { engine.Pause(now, actor, reason); return []; });
+        MapAction(api, "resume", (engine, now, actor, reason) => { engine.Resume(now, actor, reason); return []; });
+        MapAction(api, "promote", (engine, now, actor, reason) => engine.Promote(now, actor, reason));
+        MapAction(api, "rollback", (engine, now, actor, reason) => engine.Abort(now, actor, reason));
+        MapAction(api, "abort", (engine, now, actor, reason) => engine.Abort(now, actor, reason));
 
-            r.Plan = r.Plan with { CanaryDuration = TimeSpan.Zero, Waves = waves, StartAt = null };
-            r.History.Add(new RolloutEvent(now, "promote", "operator promote: remaining phases without baking time" + (reason is null ? "" : ": " + reason)));
-            return engine.Tick(now, []);
-        });
-
-        api.MapPut("/edges/{edgeId}/pin", async (string edgeId, PinRequest? body, HubCatalog catalog, RolloutService rollouts, IModelRegistryStore registry, CancellationToken ct) =>
+        api.MapPut("/edges/{edgeId}/pin", async (string edgeId, PinRequest? body, HttpContext http, HubCatalog catalog, RolloutService rollouts, IModelRegistryStore registry, CancellationToken ct) =>
         {
             if (await catalog.GetEdgeAsync(edgeId, ct) is not { } edge)
             {
@@ -149,12 +149,13 @@ internal static class RolloutEndpoints
                 return ApiResults.BadRequest($"model '{model.Version}' belongs to region '{model.Region}', edge '{edgeId}' to '{edge.Region}'");
             }
 
-            await rollouts.MutateAsync(edge.Region, (engine, now) => (0, engine.Pin(edgeId, model.Version, now)), ct);
+            await rollouts.MutateAsync(edge.Region, (engine, now) => (0, engine.Pin(edgeId, model.Version, now, ActorOf(http, body.Actor), body.Reason)), ct);
             await catalog.SetPinAsync(edgeId, model.Version, ct);
             return Results.Ok(await catalog.GetEdgeAsync(edgeId, ct));
         }).RequireAuthorization(Policies.Operate).WithName("PinEdge").WithSummary("Pins an edge to a model; rollouts leave it alone.");
 
-        api.MapDelete("/edges/{edgeId}/pin", async (string edgeId, HubCatalog catalog, RolloutService rollouts, CancellationToken ct) =>
+        api.MapDelete("/edges/{edgeId}/pin", async (string edgeId, string? reason, string? actor, HttpContext http, HubCatalog catalog, RolloutService rollouts,
+            CancellationToken ct) =>
         {
             if (await catalog.GetEdgeAsync(edgeId, ct) is not { } edge)
             {
@@ -163,7 +164,7 @@ internal static class RolloutEndpoints
 
             try
             {
-                await rollouts.MutateAsync(edge.Region, (engine, now) => (0, engine.Unpin(edgeId, now)), ct);
+                await rollouts.MutateAsync(edge.Region, (engine, now) => (0, engine.Unpin(edgeId, now, ActorOf(http, actor), reason)), ct);
             }
             catch (InvalidOperationException ex)
             {
@@ -191,8 +192,9 @@ internal static class RolloutEndpoints
         }).RequireAuthorization(Policies.Operate).WithName("RequestRetrain").WithSummary("Asks the retrain scheduler to retrain a region at its next check.");
     }
 
-    private static void MapAction(RouteGroupBuilder api, string verb, Func<RolloutEngine, DateTimeOffset, string?, IReadOnlyList<AssignmentCommand>> action) =>
-        api.MapPost($"/rollouts/{{rolloutId}}/{verb}", async (string rolloutId, ReasonRequest? body, HubCatalog catalog, RolloutService rollouts, CancellationToken ct) =>
+    private static void MapAction(RouteGroupBuilder api, string verb, Func<RolloutEngine, DateTimeOffset, string, string?, IReadOnlyList<AssignmentCommand>> action) =>
+        api.MapPost($"/rollouts/{{rolloutId}}/{verb}", async (string rolloutId, ReasonRequest? body, HttpContext http, HubCatalog catalog, RolloutService rollouts,
+            CancellationToken ct) =>
         {
             if (await FindAsync(rolloutId, catalog, rollouts, ct) is not { } found)
             {
@@ -209,7 +211,7 @@ internal static class RolloutEndpoints
                     }
 
                     var active = engine.Active;
-                    return (active, action(engine, now, body?.Reason));
+                    return (active, action(engine, now, ActorOf(http, body?.Actor), body?.Reason));
                 }, ct);
                 return Results.Ok(record);
             }
@@ -239,6 +241,22 @@ internal static class RolloutEndpoints
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Who acts: the authenticated token's identity (its role: tokens are per role), with the name the caller states in
+    /// "actor" (a person or tool, for the history) when given.
+    /// </summary>
+    private static string ActorOf(HttpContext http, string? stated)
+    {
+        var token = http.User.Identity?.Name ?? "anonymous";
+        if (string.IsNullOrWhiteSpace(stated))
+        {
+            return token;
+        }
+
+        var name = stated.Trim();
+        return (name.Length > 64 ? name[..64] : name) + " (" + token + " token)";
     }
 
     private static IResult NoRollout(string id) => ApiResults.NotFound($"rollout '{id}' does not exist");

@@ -67,14 +67,19 @@ public sealed class RolloutService(HubOptions options, HubCatalog catalog, IMode
         var observations = new List<EdgeObservation>();
         foreach (var e in await catalog.ListEdgesAsync(region, ct).ConfigureAwait(false))
         {
-            if (e.LastSeen is { } seen)
+            // The hub's receipt time, not the edge's clock, says when the edge was last heard of: silence is judged on one clock.
+            if (e.LastSeen is not { } seen)
             {
-                observations.Add(new EdgeObservation
+                continue;
+            }
+
+            observations.Add(e.LastStatus is { } status
+                ? EdgeObservation.FromStatus(status, seen)
+                : new EdgeObservation
                 {
                     EdgeId = e.EdgeId, At = seen, Online = e.Online, ModelVersion = e.ModelVersion, CandidateVersion = e.CandidateVersion,
                     ShadowAgreement = e.ShadowAgreement, ModelError = e.LastModelError, OverrideRate = e.OverrideRate,
                 });
-            }
         }
 
         await MutateAsync(region, (engine, now) => (0, engine.Tick(now, observations)), ct).ConfigureAwait(false);

@@ -56,18 +56,6 @@ public sealed class LearningLoopTests : IAsyncLifetime
         await _hub.DisposeAsync();
     }
 
-    private async Task UploadAsync(TestDelta d)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/deltas/eu/{d.EdgeId}/{d.Sequence}") { Content = new ByteArrayContent(d.Bytes) };
-        foreach (var (k, v) in d.Properties())
-        {
-            request.Headers.TryAddWithoutValidation(k, v);
-        }
-
-        var response = await _hub.Edge.SendAsync(request);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-    }
-
     private Task ReportAsync(string edgeId, string? model, string? error = null) =>
         _fleet.PublishAsync(Topics.Status(edgeId), JsonSerializer.SerializeToUtf8Bytes(new EdgeStatus
         {
@@ -104,7 +92,7 @@ public sealed class LearningLoopTests : IAsyncLifetime
         for (var i = 0; i < 6; i++)
         {
             var range = new Range(i * perDelta, (i + 1) * perDelta);
-            await UploadAsync(DeltaFactory.FromFeatures("e1", i + 1, rows.Features.AsSpan((i * perDelta * FeatureSchema.Count)..((i + 1) * perDelta * FeatureSchema.Count)),
+            await _hub.UploadAsync(DeltaFactory.FromFeatures("e1", i + 1, rows.Features.AsSpan((i * perDelta * FeatureSchema.Count)..((i + 1) * perDelta * FeatureSchema.Count)),
                 rows.Labels.AsSpan(range), rows.PatientIds.AsSpan(range)));
         }
 
@@ -127,7 +115,7 @@ public sealed class LearningLoopTests : IAsyncLifetime
 
         // More data, an operator's differential retrain, then a rollout over the fleet.
         var more = new SyntheticFeatureGenerator(seed: 6).Generate(3000, firstPatient: 1000, windowsPerPatient: 30);
-        await UploadAsync(DeltaFactory.FromFeatures("e2", 1, more.Features, more.Labels, more.PatientIds));
+        await _hub.UploadAsync(DeltaFactory.FromFeatures("e2", 1, more.Features, more.Labels, more.PatientIds));
         Assert.Equal(HttpStatusCode.Accepted, (await _hub.Operator.PostAsJsonAsync("/api/v1/models/retrain", new { region = "eu", mode = "differential" })).StatusCode);
         JsonObject? second = null;
         await Eventually.TrueAsync(() => (second = _hub.Viewer.GetFromJsonAsync<JsonArray>("/api/v1/models?region=eu").Result!

@@ -48,6 +48,20 @@ public sealed class TestHub : IAsyncDisposable
 
     public T Get<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
+    /// <summary>Uploads a delta over HTTP as its edge would (edge token, manifest headers) and asserts the hub took it.</summary>
+    public async Task UploadAsync(TestDelta d, string region = "eu")
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/deltas/{region}/{d.EdgeId}/{d.Sequence}") { Content = new ByteArrayContent(d.Bytes) };
+        foreach (var (k, v) in d.Properties())
+        {
+            request.Headers.TryAddWithoutValidation(k, v);
+        }
+
+        using var response = await Edge.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"upload of {d.DeltaId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
     /// <summary>Starts a node; <paramref name="configure"/> adjusts the defaults (SQLite, embedded broker, regions eu + na).</summary>
     public static async Task<TestHub> StartAsync(Action<HubOptions>? configure = null, string? dataRoot = null)
     {

@@ -1,0 +1,219 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using EdgeHub.Contracts;
+using EdgeHub.Hub.Tests.Support;
+using EdgeHub.Learning.Data;
+using EdgeHub.Learning.Registry;
+using EdgeHub.Learning.Training;
+using EdgeHub.Testing;
+
+namespace EdgeHub.Hub.Tests.Learning;
+
+/// <summary>
+/// The learning loop's done-when at hub level, with five REAL edge agents (in process, each with its embedded device broker)
+/// uplinked to a hub node on loopback (embedded broker, SQLite catalog): the hub trains from the edges' deltas, a rollout
+/// goes canary → waves → complete on the five edges, a candidate that fails on its canaries aborts the rollout by itself
+/// with every edge on (and reporting) the last good model, and lineage traces the model to dataset versions, deltas and edges.
+/// </summary>
+public sealed class RealEdgeRolloutTests : IAsyncLifetime
+{
+    private static readonly string[] EdgeIds = ["e1", "e2", "e3", "e4", "e5"];
+    private TestHub _hub = null!;
+    private RealEdgeFleet _edges = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hub = await TestHub.StartAsync(o =>
+        {
+            foreach (var e in EdgeIds)
+            {
+                o.Edges[e] = "eu";
+            }
+
+            o.Learning.Enabled = true;
+            o.Learning.RolloutTickSeconds = 0.1;
+            o.Learning.CheckIntervalSeconds = 0.2;
+            o.Learning.RetrainMinNewRows = 8000; // one automatic retrain after the sixth delta; the next on command
+        });
+        _edges = await RealEdgeFleet.StartAsync(_hub, "eu", EdgeIds);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _edges.DisposeAsync();
+        await _hub.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task RealEdges_RolloutCompletes_FailingCanaryRollsBack_LineageTracesDeltasToEdges()
+    {
+        // Labelled deltas from all five edges: the scheduler trains, signs and assigns the region's first model; every edge
+        // verifies it with the hub's public key and serves it.
+        var rows = new SyntheticFeatureGenerator(seed: 5).Generate(9000, firstPatient: 0, windowsPerPatient: 30);
+        var sequences = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < 6; i++)
+        {
+            var edge = EdgeIds[i % EdgeIds.Length];
+            sequences[edge] = sequences.GetValueOrDefault(edge) + 1;
+            await _hub.UploadAsync(Slice(rows, edge, sequences[edge], i * 1500, 1500));
+        }
+
+        var first = await WaitModelAsync(m => true, "the region's first model");
+        await _edges.WaitAllServingAsync(first, TimeSpan.FromSeconds(60));
+
+        // Two more deltas (e2, e3) and an operator's differential retrain.
+        var more = new SyntheticFeatureGenerator(seed: 6).Generate(3000, firstPatient: 1000, windowsPerPatient: 30);
+        await _hub.UploadAsync(Slice(more, "e2", sequences["e2"] + 1, 0, 1500));
+        await _hub.UploadAsync(Slice(more, "e3", sequences["e3"] + 1, 1500, 1500));
+        Assert.Equal(HttpStatusCode.Accepted, (await _hub.Operator.PostAsJsonAsync("/api/v1/models/retrain", new { region = "eu", mode = "differential" })).StatusCode);
+        var second = await WaitModelAsync(m => m["version"]!.GetValue<string>() != first, "a differential model");
+        var secondRecord = (await _hub.Viewer.GetFromJsonAsync<JsonObject>($"/api/v1/models/{second}"))!;
+        Assert.True(secondRecord["status"]!.GetValue<string>() == "approved", secondRecord["gate"]?.ToJsonString());
+
+        // Rollout: canary e1, then 2 edges, then the rest; every phase waits until its edges really serve the model.
+        var id = await CreateRolloutAsync(new
+        {
+            region = "eu", modelVersion = second, canaryEdges = new[] { "e1" }, canaryDurationSeconds = 0.3, shadowWindows = 0,
+            waves = new object[] { new { edges = 2, intervalSeconds = 0.3 }, new { percent = 100, intervalSeconds = 0.3 } },
+            abort = new { silentTimeoutSeconds = 60, activationTimeoutSeconds = 90 }, actor = "alice",
+        });
+        var done = await WaitRolloutAsync(id, "Complete", TimeSpan.FromSeconds(90));
+        await _edges.WaitAllServingAsync(second, TimeSpan.FromSeconds(30));
+        var history = done["history"]!.AsArray();
+        Assert.Equal(["Canary", "Waves", "Complete"], history.Where(h => h!["kind"]!.GetValue<string>() == "transition").Select(h => h!["to"]!.GetValue<string>()));
+        var assigns = history.Where(h => h!["kind"]!.GetValue<string>() == "assign").Select(h => h!["detail"]!.GetValue<string>()).ToList();
+        Assert.Equal(3, assigns.Count);
+        Assert.StartsWith("canary: e1 ", assigns[0], StringComparison.Ordinal);
+        Assert.Equal("alice (operator token)", history[0]!["actor"]!.GetValue<string>());
+        await WaitHubSeesAsync(second);
+
+        // A signed, "approved" candidate whose ONNX cannot run on the edges (NaN weights: the edge's smoke run refuses it).
+        var broken = await RegisterBrokenModelAsync(second);
+        var failing = await CreateRolloutAsync(new
+        {
+            region = "eu", modelVersion = broken, canaryEdges = new[] { "e1", "e2" }, canaryDurationSeconds = 60, shadowWindows = 0,
+            waves = new object[] { new { percent = 100, intervalSeconds = 1 } },
+        });
+        var rolledBack = await WaitRolloutAsync(failing, "RolledBack", TimeSpan.FromSeconds(60));
+        var reason = rolledBack["abortReason"]!.GetValue<string>();
+        Assert.StartsWith("automatic rollback: ", reason, StringComparison.Ordinal);
+        Assert.Contains($"failed to load or run {broken}", reason, StringComparison.Ordinal);
+        Assert.Contains("smoke run", reason, StringComparison.Ordinal);
+        Assert.Equal("rejected", (await _hub.Viewer.GetFromJsonAsync<JsonObject>($"/api/v1/models/{broken}"))!["status"]!.GetValue<string>());
+        await _edges.WaitAllServingAsync(second, TimeSpan.FromSeconds(30));
+        await WaitHubSeesAsync(second);
+        // The edge the abort names reported the failure with the model it concerns (what the hub judged it by).
+        var failedEdge = reason.Split(' ')[3];
+        Assert.Contains(failedEdge, new[] { "e1", "e2" });
+        var status = (await _hub.Viewer.GetFromJsonAsync<JsonObject>($"/api/v1/edges/{failedEdge}"))!["lastStatus"]!;
+        Assert.Equal(broken, status["lastModelErrorVersion"]?.GetValue<string>());
+        Assert.Equal(second, status["modelVersion"]?.GetValue<string>());
+
+        // Lineage: model → parent → dataset version → the deltas since the parent → the edges that sent them; and forward to
+        // the edges running it and the rollouts that carried it.
+        var lineage = (await _hub.Viewer.GetFromJsonAsync<JsonObject>($"/api/v1/models/{second}/lineage"))!;
+        Assert.Equal([first], lineage["ancestors"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.Equal(8, lineage["datasetVersion"]!.GetValue<long>());
+        Assert.Equal(6, lineage["sinceDatasetVersion"]!.GetValue<long>());
+        var deltas = lineage["deltas"]!.AsArray();
+        Assert.Equal([(7L, "e2"), (8L, "e3")], deltas.Select(d => (d!["version"]!.GetValue<long>(), d["edgeId"]!.GetValue<string>())));
+        Assert.Equal(["e2", "e3"], lineage["edges"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal(EdgeIds, lineage["runningOn"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal([id], lineage["rollouts"]!.AsArray().Select(e => e!.GetValue<string>()));
+        var firstLineage = (await _hub.Viewer.GetFromJsonAsync<JsonObject>($"/api/v1/models/{first}/lineage"))!;
+        Assert.Equal(EdgeIds, firstLineage["edges"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal(6, firstLineage["deltas"]!.AsArray().Count);
+    }
+
+    private static TestDelta Slice(GeneratedRows rows, string edge, long sequence, int start, int count)
+    {
+        var n = FeatureSchema.Count;
+        return DeltaFactory.FromFeatures(edge, sequence, rows.Features.AsSpan(start * n, count * n), rows.Labels.AsSpan(start, count),
+            rows.PatientIds.AsSpan(start, count));
+    }
+
+    private async Task<string> WaitModelAsync(Func<JsonObject, bool> match, string what)
+    {
+        string? version = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            var models = await _hub.Viewer.GetFromJsonAsync<JsonArray>("/api/v1/models?region=eu");
+            version = models!.Select(m => m!.AsObject()).FirstOrDefault(match)?["version"]!.GetValue<string>();
+            return version is not null;
+        }, TimeSpan.FromSeconds(120), what);
+        return version!;
+    }
+
+    private async Task<string> CreateRolloutAsync(object body)
+    {
+        var response = await _hub.Operator.PostAsJsonAsync("/api/v1/rollouts", body);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["rolloutId"]!.GetValue<string>();
+    }
+
+    private async Task<JsonObject> WaitRolloutAsync(string id, string state, TimeSpan timeout)
+    {
+        JsonObject? r = null;
+        try
+        {
+            await Eventually.TrueAsync(async () =>
+            {
+                r = await _hub.Viewer.GetFromJsonAsync<JsonObject>($"/api/v1/rollouts/{id}");
+                return r!["state"]!.GetValue<string>() == state;
+            }, timeout, $"rollout {id} reaches {state}", TimeSpan.FromMilliseconds(100));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}; rollout: {r?.ToJsonString()}; edges: {_edges.Describe()}", ex);
+        }
+
+        return r!;
+    }
+
+    /// <summary>Waits until the hub's catalog shows every edge reporting <paramref name="model"/> in its status.</summary>
+    private Task WaitHubSeesAsync(string model) => Eventually.TrueAsync(async () =>
+    {
+        var edges = await _hub.Viewer.GetFromJsonAsync<JsonArray>("/api/v1/edges?region=eu");
+        return edges!.Count == EdgeIds.Length && edges.All(e => e!["modelVersion"]?.GetValue<string>() == model && e["online"]!.GetValue<bool>());
+    }, TimeSpan.FromSeconds(30), $"the hub sees every edge reporting {model}");
+
+    /// <summary>
+    /// Registers (signed, approved: no gate ran) a child of <paramref name="parent"/> whose every weight is finite — so the
+    /// exporter and ORT accept it — but whose logits overflow: standardised inputs of 1e30 into a last layer of ±1e10 give
+    /// ±infinity, and the softmax turns them into NaN. The edge's smoke run refuses it.
+    /// </summary>
+    private async Task<string> RegisterBrokenModelAsync(string parent)
+    {
+        var registry = _hub.Get<ModelRegistry>();
+        var parentRecord = (await registry.Store.GetAsync(parent, CancellationToken.None))!;
+        int n = FeatureSchema.Count, hidden = 8, classes = RhythmClasses.Count;
+        var mean = new float[n];
+        var std = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            mean[i] = FeatureSchema.Features[i].Default - 1;
+            std[i] = 1e-30f;
+        }
+
+        var first = new float[n * hidden];
+        Array.Fill(first, 1e-3f);
+        var last = new float[hidden * classes];
+        for (var j = 0; j < last.Length; j++)
+        {
+            last[j] = j % classes == 0 ? 1e10f : -1e10f;
+        }
+
+        var model = new MlpModel(mean, std, [new MlpLayer(n, hidden, first, new float[hidden]), new MlpLayer(hidden, classes, last, new float[classes])]);
+        var (record, _) = await registry.RegisterAsync(new ModelRegistration
+        {
+            Region = "eu",
+            Training = new TrainingResult { Model = model, Mode = TrainingMode.Differential, TrainRows = 1 },
+            DatasetVersion = parentRecord.DatasetVersion,
+            Parent = parentRecord,
+            CreatedBy = "test: deliberately broken",
+        }, CancellationToken.None);
+        Assert.Equal(ModelStatus.Approved, record.Status);
+        return record.Version;
+    }
+}
