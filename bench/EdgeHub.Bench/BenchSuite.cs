@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
-
 namespace EdgeHub.Bench;
 
 /// <summary>One benchmark: runs its cases beside its anchor, prints a table, and writes its JSON via <see cref="BenchResult"/>.</summary>
@@ -43,7 +39,7 @@ public static class BenchSuite
         return fallback;
     }
 
-    /// <summary>Runs one benchmark by name, or all of them followed by the Markdown summary.</summary>
+    /// <summary>Runs one benchmark by name, or all of them followed by the Markdown summary, or (<c>summary</c>) only the summary.</summary>
     public static async Task<int> RunAsync(string name, string[] args, TextWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -64,9 +60,15 @@ public static class BenchSuite
                 }
             }
 
-            var summary = WriteSummary();
+            var summary = BenchSummary.Write(output);
             output.WriteLine($"summary: {summary}");
             return failures == 0 ? 0 : 1;
+        }
+
+        if (name == "summary")
+        {
+            output.WriteLine($"summary: {BenchSummary.Write(output)}");
+            return 0;
         }
 
         foreach (var bench in All)
@@ -77,7 +79,7 @@ public static class BenchSuite
             }
         }
 
-        throw new ArgumentException($"unknown or not yet built benchmark '{name}'; available: {string.Join(", ", Names())}, all");
+        throw new ArgumentException($"unknown benchmark '{name}'; available: {string.Join(", ", Names())}, all, summary (rewrites the summary from saved results)");
     }
 
     /// <summary>Names of the registered benchmarks.</summary>
@@ -87,84 +89,5 @@ public static class BenchSuite
         {
             yield return bench.Name;
         }
-    }
-
-    /// <summary>Writes bench/results/summary.md from every bench/results/*.json, with an SVG bar chart of the ratios.</summary>
-    public static string WriteSummary()
-    {
-        var dir = BenchResult.ResultsDirectory;
-        Directory.CreateDirectory(dir);
-        var md = new StringBuilder();
-        md.AppendLine("# EdgeHub benchmark results").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC.").AppendLine();
-        var ratios = new List<(string Label, double Ratio)>();
-        foreach (var file in Directory.GetFiles(dir, "*.json").Order(StringComparer.Ordinal))
-        {
-            JsonObject? json;
-            try
-            {
-                json = JsonNode.Parse(File.ReadAllText(file)) as JsonObject;
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                continue;
-            }
-
-            if (json is null)
-            {
-                continue;
-            }
-
-            var name = json["bench"]?.ToString() ?? Path.GetFileNameWithoutExtension(file);
-            md.AppendLine(CultureInfo.InvariantCulture, $"## {name}").AppendLine().AppendLine("```json").AppendLine(json.ToJsonString()).AppendLine("```").AppendLine();
-            if (json["cases"] is JsonArray cases)
-            {
-                foreach (var c in cases)
-                {
-                    if (c?["ratio"] is JsonValue r && r.TryGetValue(out double ratio))
-                    {
-                        ratios.Add(($"{name}/{c["case"]}", ratio));
-                    }
-                }
-            }
-        }
-
-        if (ratios.Count > 0)
-        {
-            File.WriteAllText(Path.Combine(dir, "ratios.svg"), BarChart(ratios));
-            md.AppendLine("![ratios against anchors](ratios.svg)");
-        }
-
-        var path = Path.Combine(dir, "summary.md");
-        File.WriteAllText(path, md.ToString());
-        return path;
-    }
-
-    private static string BarChart(List<(string Label, double Ratio)> bars)
-    {
-        const int rowHeight = 22, labelWidth = 260, barWidth = 400;
-        var max = 1.0;
-        foreach (var (_, ratio) in bars)
-        {
-            max = Math.Max(max, ratio);
-        }
-
-        var svg = new StringBuilder();
-        var height = (bars.Count * rowHeight) + 30;
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{labelWidth + barWidth + 80}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">");
-        var oneX = labelWidth + (barWidth / max);
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{oneX:0.#}\" y1=\"0\" x2=\"{oneX:0.#}\" y2=\"{height - 20}\" stroke=\"#c00\" stroke-dasharray=\"4\"/><text x=\"{oneX:0.#}\" y=\"{height - 6}\" fill=\"#c00\">ratio 1.0</text>");
-        for (var i = 0; i < bars.Count; i++)
-        {
-            var (label, ratio) = bars[i];
-            var y = i * rowHeight;
-            var w = barWidth * ratio / max;
-            var colour = ratio >= 1 ? "#2a7" : "#d83";
-            svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{labelWidth - 6}\" y=\"{y + 15}\" text-anchor=\"end\">{System.Security.SecurityElement.Escape(label)}</text>");
-            svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{labelWidth}\" y=\"{y + 4}\" width=\"{w:0.#}\" height=\"14\" fill=\"{colour}\"/><text x=\"{labelWidth + w + 4:0.#}\" y=\"{y + 15}\">{ratio:0.00}</text>");
-        }
-
-        svg.AppendLine("</svg>");
-        return svg.ToString();
     }
 }

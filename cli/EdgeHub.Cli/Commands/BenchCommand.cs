@@ -8,7 +8,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string>("name") { Description = "mqtt | inference | parquet | pipeline | retrain | hub | all" };
+        var name = new Argument<string>("name") { Description = "mqtt | inference | parquet | pipeline | retrain | hub | all | summary (rewrite bench/results/summary.md from saved results)" };
         var rest = new Argument<string[]>("args") { Description = "options passed to the benchmark", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("bench", "benchmarks side by side with their anchors; prints ratios and a JSON line") { name, rest };
         command.TreatUnmatchedTokensAsErrors = false;
