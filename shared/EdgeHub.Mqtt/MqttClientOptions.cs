@@ -39,6 +39,8 @@ public sealed class MqttClientOptions
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>v5 maximum packet size we accept (0 = protocol maximum).</summary>
     public uint MaximumPacketSize { get; set; }
+    /// <summary>v5: topic aliases the broker may use towards us (sent as CONNECT Topic Alias Maximum; 0 = none).</summary>
+    public ushort TopicAliasMaximum { get; set; }
     /// <summary>v5 user properties sent with CONNECT.</summary>
     public IReadOnlyList<KeyValuePair<string, string>>? UserProperties { get; set; }
 }

@@ -103,6 +103,7 @@ internal sealed partial class BrokerConnection
         KeepAlive = connect.KeepAlive;
         PeerReceiveMaximum = connect.ReceiveMaximum;
         PeerMaximumPacketSize = connect.MaximumPacketSize;
+        PeerTopicAliasMaximum = Version == MqttProtocolVersion.V500 ? connect.TopicAliasMaximum : (ushort)0;
         Username = connect.Username;
         var result = RefuseWhenConnecting != MqttReasonCode.Success ? RefuseWhenConnecting : _broker.Accept(this, connect);
         if (result != MqttReasonCode.Success)

@@ -12,6 +12,7 @@ internal sealed partial class BrokerConnection
     private readonly MqttPubRecPacket _pubRec = new();
     private readonly MqttPubRelPacket _pubRel = new();
     private readonly MqttPubCompPacket _pubComp = new();
+    private Dictionary<string, ushort>? _outAliases;
 
     private async Task WriteLoopAsync()
     {
@@ -98,7 +99,9 @@ internal sealed partial class BrokerConnection
     {
         var m = item.Message!;
         var p = _outPublish;
-        p.Topic = m.Topic;
+        var (alias, newAlias) = OutboundAlias(m.Topic);
+        p.Topic = alias != 0 && !newAlias ? "" : m.Topic;
+        p.TopicAlias = alias;
         p.Payload = m.Payload;
         p.Qos = item.Qos;
         p.PacketId = item.PacketId;
@@ -122,10 +125,34 @@ internal sealed partial class BrokerConnection
             }
             return;
         }
+        if (newAlias)
+        {
+            // Only now: a message dropped above never told the client about the alias.
+            _outAliases!.Add(m.Topic, alias);
+        }
         _output.Write(head.Span);
         if (!payload.IsEmpty)
         {
             _output.Write(payload.Span);
         }
+    }
+
+    /// <summary>
+    /// Outbound topic aliases (§3.3.2.3.4, never above the client's maximum [MQTT-3.3.2-11]) for a v5 client that accepts them (CONNECT Topic Alias Maximum &gt; 0): the
+    /// first message on a topic carries the topic and a new alias, later ones the alias alone. Aliases live as long as
+    /// the network connection; once the client's maximum is used up, further topics go out in full.
+    /// </summary>
+    private (ushort Alias, bool IsNew) OutboundAlias(string topic)
+    {
+        if (PeerTopicAliasMaximum == 0)
+        {
+            return (0, false);
+        }
+        _outAliases ??= new Dictionary<string, ushort>(StringComparer.Ordinal);
+        if (_outAliases.TryGetValue(topic, out var alias))
+        {
+            return (alias, false);
+        }
+        return _outAliases.Count < PeerTopicAliasMaximum ? ((ushort)(_outAliases.Count + 1), true) : ((ushort)0, false);
     }
 }

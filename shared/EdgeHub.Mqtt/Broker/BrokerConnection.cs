@@ -69,6 +69,8 @@ internal sealed partial class BrokerConnection : IDisposable
     public ushort KeepAlive { get; private set; }
     public ushort PeerReceiveMaximum { get; private set; } = ushort.MaxValue;
     public uint PeerMaximumPacketSize { get; private set; }
+    /// <summary>Topic aliases the v5 client accepts from us (CONNECT Topic Alias Maximum; 0 = none).</summary>
+    public ushort PeerTopicAliasMaximum { get; private set; }
     public MqttApplicationMessage? Will { get; private set; }
     public uint WillDelay { get; private set; }
     public bool IsClosed => Volatile.Read(ref _closing) != 0;

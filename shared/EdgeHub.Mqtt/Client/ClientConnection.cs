@@ -26,6 +26,7 @@ internal sealed class ClientConnection : IAsyncDisposable
     private long _lastReceived;
     private int _closed;
     private bool _started;
+    private Dictionary<ushort, string>? _inboundAliases;
 
     public ClientConnection(Stream stream, MqttProtocolVersion version, ILogger logger)
     {
@@ -42,6 +43,31 @@ internal sealed class ClientConnection : IAsyncDisposable
     public Task<Exception?> Completion => _completion.Task;
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
     public uint PeerMaximumPacketSize { get; set; }
+
+    /// <summary>
+    /// Resolves an inbound topic alias (§3.3.2.3.4): a topic with an alias sets it for this connection, an empty topic
+    /// uses it. An alias above what we offered (the broker must stay within it) or one never set closes the connection.
+    /// </summary>
+    public string ResolveTopic(MqttPublishPacket publish, ushort maximum)
+    {
+        if (publish.TopicAlias == 0)
+        {
+            return publish.Topic;
+        }
+        if (publish.TopicAlias > maximum)
+        {
+            throw new MqttProtocolException($"broker used topic alias {publish.TopicAlias}, above the maximum {maximum} we offered", Protocol.MqttReasonCode.TopicAliasInvalid);
+        }
+        _inboundAliases ??= [];
+        if (publish.Topic.Length > 0)
+        {
+            _inboundAliases[publish.TopicAlias] = publish.Topic;
+            return publish.Topic;
+        }
+        return _inboundAliases.TryGetValue(publish.TopicAlias, out var topic)
+            ? topic
+            : throw new MqttProtocolException($"broker used topic alias {publish.TopicAlias} before setting it on this connection", Protocol.MqttReasonCode.ProtocolError);
+    }
 
     public bool Enqueue(in ClientOutbound item) => _outbound.Writer.TryWrite(item);
 
@@ -68,7 +94,9 @@ internal sealed class ClientConnection : IAsyncDisposable
             }
             finally
             {
-                _input.AdvanceTo(consumed, buffer.End);
+                // Once CONNACK is read, bytes after it (PUBLISHes of a resumed session, sent right behind the CONNACK) are
+                // not examined yet: marking them examined would park them until the next bytes arrive (the keep-alive ping).
+                _input.AdvanceTo(consumed, packet != null ? consumed : buffer.End);
             }
             if (packet != null)
             {

@@ -115,6 +115,7 @@ public sealed partial class MqttClient
             SessionExpiryInterval = Options.SessionExpiryInterval,
             ReceiveMaximum = Options.ReceiveMaximum == 0 ? ushort.MaxValue : Options.ReceiveMaximum,
             MaximumPacketSize = Options.MaximumPacketSize,
+            TopicAliasMaximum = Options.ProtocolVersion == MqttProtocolVersion.V500 ? Options.TopicAliasMaximum : (ushort)0,
             UserProperties = Options.UserProperties,
         };
     }

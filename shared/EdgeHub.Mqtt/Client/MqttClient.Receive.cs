@@ -104,6 +104,7 @@ public sealed partial class MqttClient
 
     private void OnPublish(ClientConnection connection, MqttPublishPacket publish)
     {
+        var topic = connection.ResolveTopic(publish, Options.TopicAliasMaximum);
         if (publish.Qos == MqttQos.ExactlyOnce)
         {
             bool duplicate;
@@ -128,7 +129,7 @@ public sealed partial class MqttClient
         publish.Payload.Span.CopyTo(rented);
         var message = new MqttApplicationMessage
         {
-            Topic = publish.Topic,
+            Topic = topic,
             Payload = rented is null ? default : rented.AsMemory(0, length),
             Qos = publish.Qos,
             Retain = publish.Retain,
