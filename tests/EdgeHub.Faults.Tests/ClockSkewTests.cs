@@ -50,7 +50,8 @@ public class ClockSkewTests(ITestOutputHelper output)
         await ward.StopDevicesAsync();
         await run.WaitSettledAsync(TimeSpan.FromSeconds(90));
         await run.AssertRecoveredAsync();
-        run.AuditExactlyOnce();
+        var audit = run.AuditExactlyOnce();
+        await run.AssertCatalogAgreesAsync(audit.HubLastSequence);
 
         // In the dataset: the late device's windows on its own (past) time line, nothing stamped beyond the skew limit.
         var rows = new DatasetStore(Path.Combine(rig.HubData, "datasets")).Open(FaultRig.Region).ReadRows();

@@ -48,6 +48,7 @@ public class DiskQuotaTests(ITestOutputHelper output)
         await run.WaitSettledAsync(TimeSpan.FromSeconds(120));
         await run.AssertRecoveredAsync();
         var audit = run.AuditExactlyOnce(ackedRowsMayBePruned: true);
+        await run.AssertCatalogAgreesAsync(audit.HubLastSequence);
         var lost = labelled.Where(id => !audit.IsWindowLabelled(id)).ToList();
         Assert.True(lost.Count == 0, $"seed {run.Seed}: {lost.Count} of {labelled.Count} labelled windows kept offline did not arrive labelled, e.g. {lost.FirstOrDefault()}");
     }

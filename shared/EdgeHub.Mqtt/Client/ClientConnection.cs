@@ -73,8 +73,8 @@ internal sealed class ClientConnection : IAsyncDisposable
 
     public bool Enqueue(MqttPacket packet) => _outbound.Writer.TryWrite(new ClientOutbound(packet, null));
 
-    /// <summary>Writes CONNECT and reads the answer (CONNACK, or DISCONNECT/AUTH which are errors here).</summary>
-    public async Task<MqttPacket> HandshakeAsync(MqttConnectPacket connect, CancellationToken ct)
+    /// <summary>Writes CONNECT (or an AUTH of the CONNECT exchange) and reads the answer: CONNACK, AUTH or DISCONNECT.</summary>
+    public async Task<MqttPacket> HandshakeAsync(MqttPacket connect, CancellationToken ct)
     {
         _encoder.Write(connect, _output);
         await _output.FlushAsync(ct).ConfigureAwait(false);

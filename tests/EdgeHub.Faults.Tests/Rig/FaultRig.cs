@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
 using EdgeHub.Testing;
 using Xunit.Abstractions;
 
@@ -9,7 +11,7 @@ namespace EdgeHub.Faults.Tests.Rig;
 /// a standalone <c>edgehub broker</c> with persistence (the uplink between edge and hub), an <c>edgehub hub</c> node
 /// (SQLite catalog, external broker, learning off) serving region "eu", and an <c>edgehub edge</c> with its embedded
 /// device broker, whose uplink to the broker runs through a <see cref="TcpRelay"/> the test can cut. Ports are fixed per rig so a killed service comes back where its peers expect it; data directories
-/// persist across restarts. Disposing kills everything and deletes the folder.
+/// persist across restarts. Disposing kills everything and deletes the folder (kept with EDGEHUB_FAULT_KEEP=1, for debugging).
 /// </summary>
 public sealed class FaultRig : IAsyncDisposable
 {
@@ -149,6 +151,18 @@ public sealed class FaultRig : IAsyncDisposable
         return metrics;
     }
 
+    /// <summary>GET on the hub's REST API as the operator; throws with the status and body on failure.</summary>
+    public async Task<JsonNode> HubApiAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{HubHttpPort}{path}"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", OperatorToken);
+        using var response = await _http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode
+            ? JsonNode.Parse(body) ?? throw new InvalidOperationException($"hub GET {path}: empty body")
+            : throw new InvalidOperationException($"hub GET {path}: {(int)response.StatusCode} {body}");
+    }
+
     /// <summary>One edge metric (0 when absent).</summary>
     public async Task<double> EdgeMetricAsync(string name) => (await EdgeMetricsAsync()).GetValueOrDefault(name);
 
@@ -168,6 +182,12 @@ public sealed class FaultRig : IAsyncDisposable
         await Hub.DisposeAsync();
         await Broker.DisposeAsync();
         _http.Dispose();
+        if (Environment.GetEnvironmentVariable("EDGEHUB_FAULT_KEEP") == "1")
+        {
+            _output.WriteLine($"EDGEHUB_FAULT_KEEP=1: data and logs kept in {Root}");
+            return;
+        }
+
         try
         {
             Directory.Delete(Root, recursive: true);

@@ -91,6 +91,29 @@ public sealed class FaultRun
         return audit;
     }
 
+    /// <summary>
+    /// The hub's catalog (what its API and dashboard show) agrees with the dataset: through GET /api/v1/datasets/{region}/versions,
+    /// the edge's sequences 1..<paramref name="lastSequence"/> each appear exactly once (a hub killed between a commit and its
+    /// catalog row must fill the gap when it restarts).
+    /// </summary>
+    public async Task AssertCatalogAgreesAsync(long lastSequence)
+    {
+        var versions = await _rig.HubApiAsync($"/api/v1/datasets/{FaultRig.Region}/versions?limit=10000");
+        var sequences = new List<long>();
+        foreach (var v in versions.AsArray())
+        {
+            if (v?["edgeId"]?.GetValue<string>() == FaultRig.EdgeId)
+            {
+                sequences.Add(v["sequence"]!.GetValue<long>());
+            }
+        }
+
+        sequences.Sort();
+        var expected = Enumerable.Range(1, (int)lastSequence).Select(i => (long)i).ToList();
+        Assert.True(sequences.SequenceEqual(expected),
+            $"seed {Seed}: the catalog lists sequences [{string.Join(",", sequences)}] of the edge, the dataset holds 1..{lastSequence}");
+    }
+
     /// <summary>Asserts that every service runs and the edge's uplink is connected again (recovered without an operator).</summary>
     public async Task AssertRecoveredAsync()
     {
