@@ -108,7 +108,27 @@ public static class TelemetryCodec
     /// </summary>
     public static FrameError TryParse(ReadOnlySpan<byte> payload, TelemetryFrame frame)
     {
+        var error = TryParse(payload, frame, out var identity);
+        if (error == FrameError.None)
+        {
+            frame.PatientId = identity.PatientIdString();
+            frame.SiteId = identity.SiteIdString();
+            frame.Bed = identity.BedString();
+        }
+
+        return error;
+    }
+
+    /// <summary>
+    /// Parses a binary frame like <see cref="TryParse(ReadOnlySpan{byte}, TelemetryFrame)"/> but leaves the frame's identity
+    /// strings untouched: <paramref name="identity"/> gives the validated UTF-8 bytes inside <paramref name="payload"/>, so a
+    /// caller that caches each device's identity compares bytes and decodes strings only when they change (no allocation per
+    /// frame). Never throws for any input.
+    /// </summary>
+    public static FrameError TryParse(ReadOnlySpan<byte> payload, TelemetryFrame frame, out TelemetryIdentity identity)
+    {
         ArgumentNullException.ThrowIfNull(frame);
+        identity = default;
         if (payload.Length < HeaderSize)
         {
             return FrameError.TooShort;
@@ -173,44 +193,31 @@ public static class TelemetryCodec
             return FrameError.BadVitals;
         }
 
-        var offset = HeaderSize;
-        if (!TryReadIdentity(payload, ref offset, patientLength, out var patient)
-            || !TryReadIdentity(payload, ref offset, siteLength, out var site)
-            || !TryReadIdentity(payload, ref offset, bedLength, out var bed))
+        var patient = payload.Slice(HeaderSize, patientLength);
+        var site = payload.Slice(HeaderSize + patientLength, siteLength);
+        var bed = payload.Slice(HeaderSize + patientLength + siteLength, bedLength);
+        if (!TelemetryIdentity.IsPrintableUtf8(patient) || !TelemetryIdentity.IsPrintableUtf8(site) || !TelemetryIdentity.IsPrintableUtf8(bed))
         {
             return FrameError.BadIdentity;
         }
 
-        frame.PatientId = patient;
-        frame.SiteId = site;
-        frame.Bed = bed;
+        identity = new TelemetryIdentity(patient, site, bed);
         var samples = frame.SetSampleCount(count);
-        var raw = payload[offset..];
-        for (var i = 0; i < count; i++)
+        var raw = payload[(HeaderSize + patientLength + siteLength + bedLength)..];
+        if (BitConverter.IsLittleEndian)
         {
-            samples[i] = BinaryPrimitives.ReadInt16LittleEndian(raw[(2 * i)..]);
+            // The wire is little-endian int16: on this machine a straight copy (no per-sample decode).
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(raw).CopyTo(samples);
+        }
+        else
+        {
+            for (var i = 0; i < count; i++)
+            {
+                samples[i] = BinaryPrimitives.ReadInt16LittleEndian(raw[(2 * i)..]);
+            }
         }
 
         return FrameError.None;
-    }
-
-    private static bool TryReadIdentity(ReadOnlySpan<byte> payload, ref int offset, int length, out string value)
-    {
-        var bytes = payload.Slice(offset, length);
-        offset += length;
-        value = "";
-        if (length == 0)
-        {
-            return true;
-        }
-
-        if (System.Text.Unicode.Utf8.IsValid(bytes) is false)
-        {
-            return false;
-        }
-
-        value = Encoding.UTF8.GetString(bytes);
-        return Ids.IsValid(value) || IsPrintable(value);
     }
 
     private static bool IsPrintable(string value)

@@ -38,6 +38,10 @@ public class WardIntegrationTests(WardFixture ward)
         Assert.Equal("model", (await WaitForAlert("dev-00001", "tachy")).Source);
         Assert.NotNull(vt.Strip);
         Assert.True(vt.Strip!.MilliVolts.Length > 250, "a raised alert carries seconds of ECG strip");
+        // The model-free safety net sees the run of fast wide (ventricular) beats itself.
+        var vtRun = await WaitForAlert("dev-00001", "vt_run");
+        Assert.Equal(AlertSeverity.Critical, vtRun.Severity);
+        Assert.Equal("safety", vtRun.Source);
 
         var brady = await WaitForAlert("dev-00002", "hr_low");
         Assert.True(brady.HeartRate <= 40, $"hr_low alert with heart rate {brady.HeartRate}");
@@ -54,6 +58,8 @@ public class WardIntegrationTests(WardFixture ward)
         Assert.Empty(ward.AlertsOf("dev-00006"));
         Assert.DoesNotContain(ward.AlertsOf("dev-00004"), a => a.Source == "model");
         Assert.DoesNotContain(ward.Alerts, a => a.Kind == "asystole");
+        // Fast narrow beats (sinus tachycardia at 150/min) are not VT.
+        Assert.DoesNotContain(ward.Alerts, a => a.Kind == "vt_run" && a.DeviceId != "dev-00001");
         // One alert id per episode: the brady patient's hr_low episode is raised exactly once.
         Assert.Single(ward.AlertsOf("dev-00002"), a => a.Kind == "hr_low" && a.State == "raised");
         // Alert messages reach the clinician side with pseudonyms, never the raw patient id.

@@ -107,7 +107,10 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         };
 
         await StartDeviceSideAsync(ct);
-        var publisher = new MqttEdgePublisher(_deviceClient!, _loggers.CreateLogger("EdgeHub.Edge.Publish"));
+        // Embedded broker: feedback and alerts go straight into its routing (no loopback client hop per message).
+        IEdgePublisher publisher = _broker is not null
+            ? new BrokerEdgePublisher(_broker, _loggers.CreateLogger("EdgeHub.Edge.Publish"))
+            : new MqttEdgePublisher(_deviceClient!, _loggers.CreateLogger("EdgeHub.Edge.Publish"));
         var output = new OutputStage(Options, publisher, _writer, Alerts, Drift, Metrics);
         _engine = new InferenceEngine(Options.Inference, Models, output, Metrics, _loggers.CreateLogger("EdgeHub.Edge.Inference"));
         _ingest = new TelemetryIngest(Options, Devices, _engine, publisher, Metrics, _loggers.CreateLogger("EdgeHub.Edge.Ingest"));

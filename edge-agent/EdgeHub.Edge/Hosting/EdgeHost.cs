@@ -107,6 +107,8 @@ public static class EdgeHost
         yield return new("edgehub_edge_store_dropped_rows", agent.Store.DroppedRows);
         yield return new("edgehub_edge_store_overflow_rows", agent.Writer.Overflow);
         yield return new("edgehub_edge_hub_connected", agent.HubConnected ? 1 : 0);
+        yield return new("edgehub_edge_gc_heap_bytes", GC.GetGCMemoryInfo().HeapSizeBytes);
+        yield return new("edgehub_edge_gc_allocated_bytes", GC.GetTotalAllocatedBytes());
     }
 
     /// <summary>Starts and stops the agent with the host.</summary>

@@ -11,6 +11,9 @@ namespace EdgeHub.Edge.Ingest;
 /// </summary>
 public sealed class DeviceState
 {
+    private byte[] _identityUtf8 = [];
+    private int _patientIdLength, _siteIdLength;
+
     /// <summary>Creates the state of one device.</summary>
     public DeviceState(string deviceId, AlertOptions alerts)
     {
@@ -93,6 +96,25 @@ public sealed class DeviceState
 
     /// <summary>Probability of <see cref="LastClass"/>.</summary>
     public float LastProbability { get; set; }
+
+    /// <summary>True when <paramref name="identity"/> is byte for byte the identity remembered by <see cref="RememberIdentity"/>.</summary>
+    public bool HasIdentity(TelemetryIdentity identity) => identity.Matches(_identityUtf8, _patientIdLength, _siteIdLength);
+
+    /// <summary>Remembers a binary frame's identity bytes (after the strings were set from them).</summary>
+    public void RememberIdentity(TelemetryIdentity identity)
+    {
+        if (_identityUtf8.Length != identity.Length)
+        {
+            _identityUtf8 = new byte[identity.Length];
+        }
+
+        identity.CopyTo(_identityUtf8);
+        _patientIdLength = identity.PatientId.Length;
+        _siteIdLength = identity.SiteId.Length;
+    }
+
+    /// <summary>Forgets the remembered identity bytes (a JSON frame set the strings directly).</summary>
+    public void ForgetIdentityBytes() => _identityUtf8 = [];
 
     /// <summary>Copies the last <paramref name="seconds"/> of ECG in mV (for an alert's strip), or null.</summary>
     public EcgStrip? CopyStrip(int seconds)

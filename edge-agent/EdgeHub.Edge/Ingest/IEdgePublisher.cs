@@ -69,3 +69,45 @@ public sealed class MqttEdgePublisher : IEdgePublisher
         }
     }
 }
+
+/// <summary>
+/// Publishes straight into the embedded broker's routing (<see cref="MqttBroker.Publish"/>): feedback and alerts reach the
+/// device connections without the loopback client's encode, socket hop and the broker's decode. Used whenever the device
+/// broker is embedded; routing errors are counted and logged at most once per 10 seconds.
+/// </summary>
+public sealed class BrokerEdgePublisher : IEdgePublisher
+{
+    private readonly MqttBroker _broker;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
+    private long _lastErrorTicks;
+    private long _failures;
+
+    /// <summary>Creates the publisher.</summary>
+    public BrokerEdgePublisher(MqttBroker broker, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        _broker = broker ?? throw new ArgumentNullException(nameof(broker));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    /// <summary>Publications that failed.</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
+    /// <inheritdoc />
+    public void Publish(string topic, byte[] payload, MqttQos qos, string contentType)
+    {
+        try
+        {
+            _broker.Publish(new MqttApplicationMessage { Topic = topic, Payload = payload, Qos = qos, ContentType = contentType });
+        }
+        catch (Exception ex) when (ex is MqttException or InvalidOperationException or ObjectDisposedException or ArgumentException)
+        {
+            Interlocked.Increment(ref _failures);
+            var now = Environment.TickCount64;
+            var last = Interlocked.Read(ref _lastErrorTicks);
+            if (now - last > 10_000 && Interlocked.CompareExchange(ref _lastErrorTicks, now, last) == last)
+            {
+                Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(_logger, "publish to {Topic} failed: {Message} (further failures within 10 s are counted, not logged)", topic, ex.Message);
+            }
+        }
+    }
+}

@@ -13,11 +13,15 @@ namespace EdgeHub.Edge.Ingest;
 /// Telemetry ingest on the device client's dispatcher: parse into one reused frame, validate (size, format, site, sequence,
 /// timestamp), update the device's analyzer, and hand one <see cref="WorkItem"/> per accepted frame to the inference
 /// engine. A bad frame is counted, logged at most once per device per minute and answered on the device's feedback topic.
-/// No allocation per frame in steady state except what the frame codec itself needs for identity strings.
+/// Identity fields are compared as bytes against the device's cached identity, so steady state allocates nothing per frame.
+/// Overload policy when the inference queue is full: a QoS 1/2 frame waits for room (back-pressure: the broker holds the
+/// device's messages in its bounded in-flight window, nothing is lost); a QoS 0 frame, which its sender accepted may be lost,
+/// is shed and counted (edgehub_edge_frames_shed_total, a warning at most every 10 s) rather than delaying every other device.
 /// </summary>
 public sealed class TelemetryIngest
 {
     private static readonly long TicksPerMinute = Stopwatch.Frequency * 60;
+    private static readonly long TicksPer10Seconds = Stopwatch.Frequency * 10;
     private readonly EdgeOptions _options;
     private readonly DeviceRegistry _devices;
     private readonly InferenceEngine _engine;
@@ -26,6 +30,8 @@ public sealed class TelemetryIngest
     private readonly ILogger _logger;
     private readonly TelemetryFrame _frame = new();
     private readonly HashSet<string>? _sites;
+    private long _lastShedLogTicks;
+    private long _shedSinceLog;
 
     /// <summary>Creates the ingest stage.</summary>
     public TelemetryIngest(EdgeOptions options, DeviceRegistry devices, InferenceEngine engine, IEdgePublisher publisher, EdgeMetrics metrics, ILogger logger)
@@ -57,18 +63,30 @@ public sealed class TelemetryIngest
             return ValueTask.CompletedTask;
         }
 
-        var error = message.ContentType == ContentTypes.TelemetryJson
-            ? TelemetryCodec.TryParseJson(payload, _frame)
-            : TelemetryCodec.TryParse(payload, _frame);
+        var json = message.ContentType == ContentTypes.TelemetryJson;
+        TelemetryIdentity identity = default;
+        var error = json ? TelemetryCodec.TryParseJson(payload, _frame) : TelemetryCodec.TryParse(payload, _frame, out identity);
         if (error != FrameError.None)
         {
             Refuse(deviceId, null, TelemetryCodec.Describe(error));
             return ValueTask.CompletedTask;
         }
 
-        if (_sites is not null && !_sites.Contains(_frame.SiteId))
+        var device = _devices.GetOrAdd(deviceId);
+        if (json)
         {
-            Refuse(deviceId, null, $"site '{_frame.SiteId}' is not served by edge {_options.EdgeId}; connect the device to its site's edge");
+            Identify(device, _frame.PatientId, _frame.SiteId, _frame.Bed);
+            device.ForgetIdentityBytes();
+        }
+        else if (!device.HasIdentity(identity))
+        {
+            Identify(device, identity.PatientIdString(), identity.SiteIdString(), identity.BedString());
+            device.RememberIdentity(identity);
+        }
+
+        if (_sites is not null && !_sites.Contains(device.SiteId))
+        {
+            Refuse(deviceId, device, $"site '{device.SiteId}' is not served by edge {_options.EdgeId}; connect the device to its site's edge");
             return ValueTask.CompletedTask;
         }
 
@@ -76,17 +94,15 @@ public sealed class TelemetryIngest
         var endMicros = _frame.TimestampMicros + (long)(_frame.SampleCount * 1_000_000.0 / _frame.SampleRate);
         if (_frame.TimestampMicros > nowMicros + (long)(_options.MaxClockSkewSeconds * 1e6))
         {
-            Refuse(deviceId, null, $"frame timestamp is {(_frame.TimestampMicros - nowMicros) / 1e6:F0} s ahead of the edge clock (limit {_options.MaxClockSkewSeconds} s): fix the device clock");
+            Refuse(deviceId, device, $"frame timestamp is {(_frame.TimestampMicros - nowMicros) / 1e6:F0} s ahead of the edge clock (limit {_options.MaxClockSkewSeconds} s): fix the device clock");
             return ValueTask.CompletedTask;
         }
 
-        var device = _devices.GetOrAdd(deviceId);
         if (!AcceptSequence(device, endMicros))
         {
             return ValueTask.CompletedTask;
         }
 
-        Identify(device);
         var item = WorkItem.Rent();
         item.Device = device;
         item.Sequence = _frame.Sequence;
@@ -124,7 +140,32 @@ public sealed class TelemetryIngest
         device.SpO2 = _frame.SpO2;
         device.HeartRate = item.Safety.HeartRate;
         _metrics.FrameAccepted();
-        return _engine.EnqueueAsync(item, ct);
+        if (message.Qos != MqttQos.AtMostOnce)
+        {
+            return _engine.EnqueueAsync(item, ct);
+        }
+
+        if (!_engine.TryEnqueue(item))
+        {
+            Shed(item);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void Shed(WorkItem item)
+    {
+        WorkItem.Return(item);
+        _metrics.Shed(1);
+        _shedSinceLog++;
+        var now = Stopwatch.GetTimestamp();
+        if (now - _lastShedLogTicks > TicksPer10Seconds)
+        {
+            _logger.LogWarning("inference queue full: shed {Count} QoS 0 frames in the last 10 s (no feedback, no window row); the edge is over capacity: add an edge or lower the device count",
+                _shedSinceLog);
+            _lastShedLogTicks = now;
+            _shedSinceLog = 0;
+        }
     }
 
     private bool AcceptSequence(DeviceState device, long endMicros)
@@ -171,23 +212,23 @@ public sealed class TelemetryIngest
         return true;
     }
 
-    private void Identify(DeviceState device)
+    private void Identify(DeviceState device, string patientId, string siteId, string bed)
     {
-        if (!string.Equals(device.PatientId, _frame.PatientId, StringComparison.Ordinal))
+        if (!string.Equals(device.PatientId, patientId, StringComparison.Ordinal))
         {
-            device.PatientId = _frame.PatientId;
-            device.PatientPseudonym = _devices.Pseudonymizer.Pseudonymise("patient", _frame.PatientId);
+            device.PatientId = patientId;
+            device.PatientPseudonym = _devices.Pseudonymizer.Pseudonymise("patient", patientId);
         }
 
-        if (!string.Equals(device.SiteId, _frame.SiteId, StringComparison.Ordinal))
+        if (!string.Equals(device.SiteId, siteId, StringComparison.Ordinal))
         {
-            device.SiteId = _frame.SiteId;
-            device.AlertsTopic = Topics.Alerts(Ids.IsValid(_frame.SiteId) ? _frame.SiteId : "unknown");
+            device.SiteId = siteId;
+            device.AlertsTopic = Topics.Alerts(Ids.IsValid(siteId) ? siteId : "unknown");
         }
 
-        if (!string.Equals(device.Bed, _frame.Bed, StringComparison.Ordinal))
+        if (!string.Equals(device.Bed, bed, StringComparison.Ordinal))
         {
-            device.Bed = _frame.Bed;
+            device.Bed = bed;
         }
     }
 

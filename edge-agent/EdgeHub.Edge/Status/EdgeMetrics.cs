@@ -13,7 +13,7 @@ public sealed class EdgeMetrics
     // Latency buckets in microseconds: 50 µs … ~3 s, ×1.25 per bucket (fine enough for a p99 to within 25 %).
     private static readonly double[] BucketBounds = BuildBounds();
     private readonly long[] _latency = new long[BucketBounds.Length + 1];
-    private long _framesReceived, _framesAccepted, _badFrames, _duplicates, _lost, _windows, _inferred, _feedback,
+    private long _framesReceived, _framesAccepted, _framesShed, _badFrames, _duplicates, _lost, _windows, _inferred, _feedback,
         _alertsRaised, _alertsCleared, _labels, _labelsUnmatched, _modelFailures, _deltasSent, _deltasAcked, _deltasRejected;
     private long _rateTicks = Stopwatch.GetTimestamp();
     private long _rateFrames;
@@ -21,6 +21,7 @@ public sealed class EdgeMetrics
 
     public long FramesReceived => Interlocked.Read(ref _framesReceived);
     public long FramesAccepted => Interlocked.Read(ref _framesAccepted);
+    public long FramesShed => Interlocked.Read(ref _framesShed);
     public long BadFrames => Interlocked.Read(ref _badFrames);
     public long DuplicateFrames => Interlocked.Read(ref _duplicates);
     public long LostFrames => Interlocked.Read(ref _lost);
@@ -38,6 +39,7 @@ public sealed class EdgeMetrics
 
     public void FrameReceived() => Interlocked.Increment(ref _framesReceived);
     public void FrameAccepted() => Interlocked.Increment(ref _framesAccepted);
+    public void Shed(long n) => Interlocked.Add(ref _framesShed, n);
     public void BadFrame() => Interlocked.Increment(ref _badFrames);
     public void Duplicate() => Interlocked.Increment(ref _duplicates);
     public void Lost(long n) => Interlocked.Add(ref _lost, n);
@@ -119,6 +121,7 @@ public sealed class EdgeMetrics
         var sb = new StringBuilder();
         Counter(sb, "edgehub_edge_frames_received_total", FramesReceived, "telemetry messages received");
         Counter(sb, "edgehub_edge_frames_accepted_total", FramesAccepted, "frames that passed validation");
+        Counter(sb, "edgehub_edge_frames_shed_total", FramesShed, "accepted frames shed under overload (inference queue full): no feedback, no window row");
         Counter(sb, "edgehub_edge_frames_bad_total", BadFrames, "frames refused (malformed, out of range, wrong site)");
         Counter(sb, "edgehub_edge_frames_duplicate_total", DuplicateFrames, "duplicate or stale frames ignored");
         Counter(sb, "edgehub_edge_frames_lost_total", LostFrames, "frames missing according to device sequence numbers");

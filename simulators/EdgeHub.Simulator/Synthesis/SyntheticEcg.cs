@@ -17,6 +17,12 @@ namespace EdgeHub.Simulator;
 /// PR nearly constant), which generalises ECGSYN's hrfact width scaling; amplitudes are fixed per patient instead of
 /// rescaling the finished record to [−0.4, 1.2] mV.
 /// </para>
+/// <para>
+/// The QRS complex is timed in seconds, not as a share of the cycle: around each R peak the angle crosses the complex at a
+/// fixed speed per beat shape (<see cref="EcgMorphology.QrsSpeed"/>), so a sinus QRS lasts about 80–100 ms and a ventricular
+/// one 150–180 ms whatever the rate, as in real ECG (QRS duration barely changes with rate; QT does). With the whole cycle
+/// scaled instead, VT at 200/min came out as narrow as a sinus beat and never looked ventricular to the edge's analyzer.
+/// </para>
 /// </summary>
 public sealed class SyntheticEcg
 {
@@ -39,9 +45,11 @@ public sealed class SyntheticEcg
     private RrTachogram _tachogram;
     private float[] _scratch = [];
 
-    // Limit-cycle state: angle since the last R peak, and the current interval's three angular speeds.
+    // Limit-cycle state: angle since the last R peak, the current interval's angular speeds (QRS after R, rest of systole,
+    // diastole, P onset to QRS, QRS before R) and the angular extent of the QRS on either side of R.
     private double _psi;
-    private double _w1, _w2, _w3;
+    private double _wPost, _w1, _w2, _w3, _wPre;
+    private double _qrsPost, _qrsPre;
     private double _interval;
     private BeatShape _current, _next;
     private double _gPrev;
@@ -194,8 +202,9 @@ public sealed class SyntheticEcg
     private void Advance(long index, in EcgCondition condition, List<BeatMark>? beats)
     {
         // Fast path: most samples stay inside one speed segment and cross nothing.
-        var next = _psi + (_dt * (_psi < PsiSystoleEnd ? _w1 : _psi < PsiPOnset ? _w2 : _w3));
-        if (next < (_psi < PsiSystoleEnd ? PsiSystoleEnd : _psi < Math.PI ? Math.PI : _psi < PsiPOnset ? PsiPOnset : TwoPi))
+        var end = SegmentEnd(_psi, out var w);
+        var next = _psi + (_dt * w);
+        if (next < end)
         {
             _psi = next;
             return;
@@ -204,24 +213,7 @@ public sealed class SyntheticEcg
         var remaining = _dt;
         while (true)
         {
-            double end, w;
-            if (_psi < PsiSystoleEnd)
-            {
-                (end, w) = (PsiSystoleEnd, _w1);
-            }
-            else if (_psi < Math.PI)
-            {
-                (end, w) = (Math.PI, _w2);
-            }
-            else if (_psi < PsiPOnset)
-            {
-                (end, w) = (PsiPOnset, _w2);
-            }
-            else
-            {
-                (end, w) = (TwoPi, _w3);
-            }
-
+            end = SegmentEnd(_psi, out w);
             var need = (end - _psi) / w;
             if (need > remaining)
             {
@@ -244,6 +236,38 @@ public sealed class SyntheticEcg
                 PlanNextBeat(condition);
             }
         }
+    }
+
+    /// <summary>End of the speed segment holding <paramref name="psi"/> and its angular speed.</summary>
+    private double SegmentEnd(double psi, out double w)
+    {
+        if (psi < _qrsPost)
+        {
+            w = _wPost;
+            return _qrsPost;
+        }
+
+        if (psi < PsiSystoleEnd)
+        {
+            w = _w1;
+            return PsiSystoleEnd;
+        }
+
+        if (psi < PsiPOnset)
+        {
+            w = _w2;
+            return psi < Math.PI ? Math.PI : PsiPOnset;
+        }
+
+        var qrsStart = TwoPi - _qrsPre;
+        if (psi < qrsStart)
+        {
+            w = _w3;
+            return qrsStart;
+        }
+
+        w = _wPre;
+        return TwoPi;
     }
 
     /// <summary>At an R peak: choose the interval to the next R and the next beat's shape from the rhythm.</summary>
@@ -298,25 +322,44 @@ public sealed class SyntheticEcg
 
     private static double Rate(in EcgCondition c, double patientDefault) => c.RateBpm > 0 ? c.RateBpm : patientDefault;
 
-    /// <summary>Sets the three angular speeds of an R–R interval of <paramref name="rr"/> seconds.</summary>
+    /// <summary>
+    /// Sets the angular speeds of an R–R interval of <paramref name="rr"/> seconds: the QRS of the beat just begun
+    /// (<c>_current</c>, after R) and of the next one (<c>_next</c>, before its R) at their shapes' fixed speeds, the rest of
+    /// systole, diastole and P onset to QRS from Bazett-like rules on what is left.
+    /// </summary>
     private void SetInterval(double rr)
     {
         _interval = rr;
-        var systole = 0.36 * Math.Sqrt(rr);          // R peak → T end: QT ∝ √RR (Bazett)
-        var preR = 0.2 * Math.Pow(rr, 0.3);           // P onset → R peak: PR barely changes with rate
-        var diastole = rr - systole - preR;
-        if (diastole < 0.1 * rr)
+        _qrsPost = EcgMorphology.QrsAfterR(_current);
+        _qrsPre = EcgMorphology.QrsBeforeR(_next);
+        var tPost = _qrsPost / EcgMorphology.QrsSpeed(_current);
+        var tPre = _qrsPre / EcgMorphology.QrsSpeed(_next);
+        if (tPost + tPre > 0.7 * rr)
         {
-            // Very fast rates (VT, AF at 180): squeeze systole and PR so diastole keeps 10 % of the cycle.
-            var squeeze = 0.9 * rr / (systole + preR);
-            systole *= squeeze;
-            preR *= squeeze;
-            diastole = 0.1 * rr;
+            // Beyond 250/min even a ventricular complex must narrow, or the cycle would have no room for repolarisation.
+            var k = 0.7 * rr / (tPost + tPre);
+            tPost *= k;
+            tPre *= k;
         }
 
-        _w1 = PsiSystoleEnd / systole;
+        var rest = rr - tPost - tPre;
+        var systole = Math.Max((0.36 * Math.Sqrt(rr)) - tPost, 0.1 * rest);  // QRS end → T end: QT ∝ √RR (Bazett)
+        var preR = Math.Max((0.2 * Math.Pow(rr, 0.3)) - tPre, 0.1 * rest);   // P onset → QRS: PR barely changes with rate
+        var diastole = rest - systole - preR;
+        if (diastole < 0.1 * rest)
+        {
+            // Very fast rates (VT, AF at 180): squeeze systole and PR so diastole keeps 10 % of what the QRS leaves.
+            var squeeze = 0.9 * rest / (systole + preR);
+            systole *= squeeze;
+            preR *= squeeze;
+            diastole = 0.1 * rest;
+        }
+
+        _wPost = _qrsPost / tPost;
+        _wPre = _qrsPre / tPre;
+        _w1 = (PsiSystoleEnd - _qrsPost) / systole;
         _w2 = (PsiPOnset - PsiSystoleEnd) / diastole;
-        _w3 = (TwoPi - PsiPOnset) / preR;
+        _w3 = (TwoPi - _qrsPre - PsiPOnset) / preR;
     }
 
     private double G(double psi) => psi < Math.PI ? G(_current, psi) : G(_next, psi - TwoPi);
