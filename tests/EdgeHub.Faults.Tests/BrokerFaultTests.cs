@@ -45,6 +45,7 @@ public class BrokerFaultTests(ITestOutputHelper output)
         await run.AssertRecoveredAsync();
         var audit = run.AuditExactlyOnce();
         await run.AssertCatalogAgreesAsync(audit.HubLastSequence);
+        run.AssertNoDeviceGaps(audit);
         Assert.True(audit.HubWindows > 150, $"only {audit.HubWindows} windows reached the dataset");
         Assert.True(audit.HubLabelledWindows > 0, $"no labelled window reached the dataset ({ward.Answered.Count} alerts answered)");
     }

@@ -52,6 +52,7 @@ public class ClockSkewTests(ITestOutputHelper output)
         await run.AssertRecoveredAsync();
         var audit = run.AuditExactlyOnce();
         await run.AssertCatalogAgreesAsync(audit.HubLastSequence);
+        run.AssertNoDeviceGaps(audit);
 
         // In the dataset: the late device's windows on its own (past) time line, nothing stamped beyond the skew limit.
         var rows = new DatasetStore(Path.Combine(rig.HubData, "datasets")).Open(FaultRig.Region).ReadRows();

@@ -39,6 +39,7 @@ public class HubKillTests(ITestOutputHelper output)
         await run.AssertRecoveredAsync();
         var audit = run.AuditExactlyOnce();
         await run.AssertCatalogAgreesAsync(audit.HubLastSequence);
+        run.AssertNoDeviceGaps(audit);
         Assert.True(audit.HubWindows > 150, $"only {audit.HubWindows} windows reached the dataset");
         Assert.True(audit.HubLabelledWindows > 0, $"no labelled window reached the dataset ({ward.Answered.Count} alerts answered)");
         // The edge never died: every alert the clinician confirmed (and the edge recorded) has labelled windows in the dataset.

@@ -14,6 +14,7 @@ public sealed class DatasetAudit
     private readonly Dictionary<string, int> _windowCounts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long At, int? Label)> _labels = new(StringComparer.Ordinal);
     private readonly HashSet<string> _labelledAlerts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<long>> _deviceTimelines = new(StringComparer.Ordinal);
     private readonly List<string> _problems = [];
 
     private DatasetAudit(EdgeStoreSnapshot edge, long hubLastSequence)
@@ -84,6 +85,8 @@ public sealed class DatasetAudit
         var ids = rows.String(DeltaSchema.IndexOf("window_id"));
         var edges = rows.String(DeltaSchema.IndexOf("edge_id"));
         var alerts = rows.String(DeltaSchema.IndexOf("alert_id"));
+        var devices = rows.String(DeltaSchema.IndexOf("device_pseudonym"));
+        var ends = rows.Int64(DeltaSchema.IndexOf("window_end"));
         var labelColumn = DeltaSchema.IndexOf("label");
         var labelledAtColumn = DeltaSchema.IndexOf("labelled_at");
         var labels = rows.Int32(labelColumn);
@@ -102,6 +105,12 @@ public sealed class DatasetAudit
             if (kinds[i] == DeltaSchema.RowKindWindow)
             {
                 _windowCounts[id] = _windowCounts.GetValueOrDefault(id) + 1;
+                if (!_deviceTimelines.TryGetValue(devices[i]!, out var timeline))
+                {
+                    _deviceTimelines[devices[i]!] = timeline = [];
+                }
+
+                timeline.Add(ends[i]);
             }
             else if (!labelRows.Add($"{id}|{alerts[i]}|{labelledAt[i]}"))
             {
@@ -124,8 +133,42 @@ public sealed class DatasetAudit
         }
     }
 
+    /// <summary>
+    /// Breaks in the devices' window time lines: with 1-s frames a device's windows end 1 s apart (device clock), so a longer
+    /// step means frames the edge acknowledged (QoS 1) never became windows. Only meaningful while the edge itself stayed up.
+    /// </summary>
+    public IReadOnlyList<string> DeviceGaps()
+    {
+        var gaps = new List<string>();
+        foreach (var (device, timeline) in _deviceTimelines)
+        {
+            for (var i = 1; i < timeline.Count; i++)
+            {
+                var step = timeline[i] - timeline[i - 1];
+                if (step > FeatureSchema.HopSeconds * 1_000_000L)
+                {
+                    gaps.Add($"device {device[..Math.Min(12, device.Length)]}…: no window for {step / 1e6:F0} s after {DateTimeOffset.FromUnixTimeMilliseconds(timeline[i - 1] / 1000):HH:mm:ss}");
+                }
+            }
+        }
+
+        return gaps;
+    }
+
     private void Compare(bool ackedRowsMayBePruned)
     {
+        foreach (var (device, timeline) in _deviceTimelines)
+        {
+            timeline.Sort();
+            for (var i = 1; i < timeline.Count; i++)
+            {
+                if (timeline[i] == timeline[i - 1])
+                {
+                    _problems.Add($"device {device[..Math.Min(12, device.Length)]}… has two windows ending at {timeline[i]} µs: one frame counted twice");
+                }
+            }
+        }
+
         foreach (var (id, count) in _windowCounts)
         {
             if (count != 1)

@@ -91,6 +91,14 @@ public sealed class FaultRun
         return audit;
     }
 
+    /// <summary>While the edge stayed up, no device's window time line may break: every frame it took became a window.</summary>
+    public void AssertNoDeviceGaps(DatasetAudit audit)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        var gaps = audit.DeviceGaps();
+        Assert.True(gaps.Count == 0, $"seed {Seed}: {gaps.Count} breaks in device time lines, e.g. {string.Join("; ", gaps.Take(5))}");
+    }
+
     /// <summary>
     /// The hub's catalog (what its API and dashboard show) agrees with the dataset: through GET /api/v1/datasets/{region}/versions,
     /// the edge's sequences 1..<paramref name="lastSequence"/> each appear exactly once (a hub killed between a commit and its
