@@ -20,6 +20,11 @@ public sealed class MqttBrokerOptions
     public string? PasswordFile { get; set; }
     /// <summary>ACL file (mosquitto format: <c>user</c>, <c>topic [read|write|readwrite|deny] filter</c>, <c>pattern</c> with %c/%u).</summary>
     public string? AclFile { get; set; }
+    /// <summary>
+    /// Enhanced authentication methods (MQTT 5 §4.12) offered besides user name/password. With a <see cref="PasswordFile"/>,
+    /// SCRAM-SHA-256 (<see cref="Security.ScramSha256Authenticator"/>) is offered automatically for its users with SCRAM entries.
+    /// </summary>
+    public IList<Security.IMqttAuthenticator> Authenticators { get; } = [];
     /// <summary>Accept clients without a user name. Defaults to true; set false to require credentials from the password file.</summary>
     public bool AllowAnonymous { get; set; } = true;
     /// <summary>Directory for retained messages and persistent sessions (append-only logs); null = in memory only.</summary>

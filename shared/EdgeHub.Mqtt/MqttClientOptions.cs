@@ -39,6 +39,11 @@ public sealed class MqttClientOptions
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>v5 maximum packet size we accept (0 = protocol maximum).</summary>
     public uint MaximumPacketSize { get; set; }
+    /// <summary>
+    /// v5 enhanced authentication (§4.12), e.g. <see cref="Security.ScramSha256ClientAuthenticator"/>; its method goes
+    /// in CONNECT and <see cref="MqttClient.ReauthenticateAsync"/> repeats it on a live connection.
+    /// </summary>
+    public Security.IMqttClientAuthenticator? Authentication { get; set; }
     /// <summary>v5: topic aliases the broker may use towards us (sent as CONNECT Topic Alias Maximum; 0 = none).</summary>
     public ushort TopicAliasMaximum { get; set; }
     /// <summary>v5 user properties sent with CONNECT.</summary>

@@ -107,7 +107,8 @@ internal static class BrokerCommand
         var file = new Argument<FileInfo>("file") { Description = "password file (created if missing)" };
         var user = new Argument<string>("user") { Description = "user name" };
         var password = new Argument<string>("password") { Description = "password" };
-        var command = new Command("passwd", "add or replace a user in a password file (PBKDF2-SHA512, mosquitto_passwd compatible)") { file, user, password };
+        var scram = new Option<bool>("--scram") { Description = "also store a SCRAM-SHA-256 credential (MQTT 5 enhanced authentication; mosquitto cannot read such lines)" };
+        var command = new Command("passwd", "add or replace a user in a password file (PBKDF2-SHA512, mosquitto_passwd compatible)") { file, user, password, scram };
         command.SetAction((ParseResult pr) =>
         {
             var path = pr.GetValue(file)!.FullName;
@@ -119,6 +120,10 @@ internal static class BrokerCommand
             var lines = File.Exists(path) ? [.. File.ReadAllLines(path)] : new List<string>();
             lines.RemoveAll(l => l.StartsWith(name + ":", StringComparison.Ordinal));
             lines.Add(name + ":" + MqttPasswordFile.HashPassword(pr.GetValue(password)!));
+            if (pr.GetValue(scram))
+            {
+                lines.Add(name + ":" + MqttPasswordFile.ScramEntry(pr.GetValue(password)!));
+            }
             File.WriteAllLines(path, lines);
             Console.WriteLine($"edgehub broker passwd: {name} written to {path}");
             return 0;

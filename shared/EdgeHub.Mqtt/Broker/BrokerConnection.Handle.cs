@@ -8,6 +8,7 @@ internal sealed partial class BrokerConnection
 {
     private Dictionary<ushort, string>? _topicAliases;
     private bool _normalDisconnect;
+    private byte[]? _connAckAuthData;
 
     public bool NormalDisconnect => _normalDisconnect;
 
@@ -22,6 +23,10 @@ internal sealed partial class BrokerConnection
     {
         if (Session is null)
         {
+            if (_pendingConnect != null)
+            {
+                return HandlePreConnectAuth(packet);
+            }
             if (packet is not MqttConnectPacket connect)
             {
                 // [MQTT-3.1.0-1]: the first packet must be CONNECT.
@@ -70,8 +75,9 @@ internal sealed partial class BrokerConnection
                 return false;
             case MqttConnectPacket:
                 throw new MqttProtocolException("protocol error: second CONNECT on one connection [MQTT-3.1.0-2]", MqttReasonCode.ProtocolError);
-            case MqttAuthPacket:
-                throw new MqttProtocolException("protocol error: AUTH without an authentication method in CONNECT [MQTT-4.12.0-1]", MqttReasonCode.ProtocolError);
+            case MqttAuthPacket auth:
+                HandleReauth(auth);
+                return true;
             default:
                 throw new MqttProtocolException($"protocol error: a client must not send {packet.Type}", MqttReasonCode.ProtocolError);
         }
@@ -105,6 +111,16 @@ internal sealed partial class BrokerConnection
         PeerMaximumPacketSize = connect.MaximumPacketSize;
         PeerTopicAliasMaximum = Version == MqttProtocolVersion.V500 ? connect.TopicAliasMaximum : (ushort)0;
         Username = connect.Username;
+        if (RefuseWhenConnecting == MqttReasonCode.Success && connect.AuthenticationMethod is { } method)
+        {
+            return BeginConnectAuth(connect, method);
+        }
+        return FinishConnect(connect);
+    }
+
+    /// <summary>Accepts or refuses the (authenticated) CONNECT; false ends the read loop.</summary>
+    private bool FinishConnect(MqttConnectPacket connect)
+    {
         var result = RefuseWhenConnecting != MqttReasonCode.Success ? RefuseWhenConnecting : _broker.Accept(this, connect);
         if (result != MqttReasonCode.Success)
         {
@@ -132,6 +148,12 @@ internal sealed partial class BrokerConnection
             ack.TopicAliasMaximum = options.TopicAliasMaximum;
             ack.MaximumPacketSize = (uint)options.MaxPacketSize;
             ack.AssignedClientIdentifier = assignedId;
+            if (_authMethod != null)
+            {
+                // §4.12: CONNACK ends the exchange and carries the method and the broker's final data.
+                ack.AuthenticationMethod = _authMethod;
+                ack.AuthenticationData = _connAckAuthData;
+            }
             if (connect.SessionExpiryInterval > options.MaxSessionExpiryInterval)
             {
                 ack.SessionExpiryInterval = options.MaxSessionExpiryInterval;

@@ -10,12 +10,24 @@ public sealed partial class MqttBroker
     private MqttPasswordFile? _passwords;
     private MqttAcl? _acl;
 
+    private readonly Dictionary<string, IMqttAuthenticator> _authenticators = new(StringComparer.Ordinal);
+
+    /// <summary>The enhanced authentication method named <paramref name="method"/>, or null when not offered.</summary>
+    internal IMqttAuthenticator? FindAuthenticator(string method) => _authenticators.GetValueOrDefault(method);
+
     private void LoadSecurity()
     {
+        foreach (var authenticator in Options.Authenticators)
+        {
+            _authenticators[authenticator.Method] = authenticator;
+        }
         if (Options.PasswordFile is { } pw)
         {
             _passwords = MqttPasswordFile.Load(pw);
             _logger.LogInformation("loaded {Count} users from {File}", _passwords.Count, pw);
+            // SCRAM-SHA-256 against the same file, for users that have a $scram-sha-256$ line.
+            var passwords = _passwords;
+            _authenticators.TryAdd(ScramSha256.Method, new ScramSha256Authenticator(passwords.FindScram));
         }
         if (Options.AclFile is { } acl)
         {

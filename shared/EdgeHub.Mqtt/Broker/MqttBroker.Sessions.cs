@@ -19,10 +19,6 @@ public sealed partial class MqttBroker
         BrokerSession? session = null;
         var sessionPresent = false;
         string? assignedId = null;
-        if (connect.AuthenticationMethod != null)
-        {
-            return MqttReasonCode.BadAuthenticationMethod; // enhanced authentication (§4.12) is not offered
-        }
         var clientId = connect.ClientId;
         if (clientId.Length == 0)
         {
@@ -32,7 +28,9 @@ public sealed partial class MqttBroker
             }
             clientId = assignedId = "auto-" + Guid.NewGuid().ToString("N");
         }
-        var auth = Authenticate(connect.Username, connect.Password);
+        // Enhanced authentication already proved the user (and CONNECT's own user name, if any, is replaced by it).
+        var username = connection.AuthenticatedUser ?? connect.Username;
+        var auth = connection.AuthenticatedUser != null ? MqttReasonCode.Success : Authenticate(connect.Username, connect.Password);
         if (auth != MqttReasonCode.Success)
         {
             _logger.LogInformation("refused {ClientId} from {Remote}: {Reason}", clientId, connection.Remote, auth);
@@ -66,7 +64,7 @@ public sealed partial class MqttBroker
                 session = NewSession(clientId);
                 _sessions[clientId] = session;
             }
-            session.Username = connect.Username;
+            session.Username = username;
             session.ExpiryInterval = expiry;
             // A reconnect before the will delay elapsed cancels the will [MQTT-3.1.3-9].
             session.PendingWill = null;

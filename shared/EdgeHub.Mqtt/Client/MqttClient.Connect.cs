@@ -4,6 +4,7 @@ using System.Text;
 using EdgeHub.Mqtt.Client;
 using EdgeHub.Mqtt.Packets;
 using EdgeHub.Mqtt.Protocol;
+using EdgeHub.Mqtt.Security;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeHub.Mqtt;
@@ -71,7 +72,21 @@ public sealed partial class MqttClient
         var connection = new ClientConnection(stream, Options.ProtocolVersion, _logger);
         try
         {
-            var answer = await connection.HandshakeAsync(BuildConnect(), timeout.Token).ConfigureAwait(false);
+            var connect = BuildConnect(out var auth);
+            var answer = await connection.HandshakeAsync(connect, timeout.Token).ConfigureAwait(false);
+            while (answer is MqttAuthPacket challenge)
+            {
+                // §4.12: AUTH (Continue authentication) rounds until CONNACK.
+                if (auth is null || challenge.ReasonCode != MqttReasonCode.ContinueAuthentication || challenge.AuthenticationMethod != connect.AuthenticationMethod)
+                {
+                    throw new MqttConnectException($"broker sent AUTH {challenge.ReasonCode} ({challenge.AuthenticationMethod}) that does not continue our CONNECT", MqttReasonCode.ProtocolError);
+                }
+                var response = auth.Respond(challenge.AuthenticationData ?? []);
+                answer = await connection.HandshakeAsync(new MqttAuthPacket
+                {
+                    ReasonCode = MqttReasonCode.ContinueAuthentication, AuthenticationMethod = connect.AuthenticationMethod, AuthenticationData = response,
+                }, timeout.Token).ConfigureAwait(false);
+            }
             var ack = answer switch
             {
                 MqttConnAckPacket a => a,
@@ -82,6 +97,17 @@ public sealed partial class MqttClient
             {
                 throw new MqttConnectException(
                     $"broker {Options.Host}:{Options.Port} refused the connection: {ack.ReasonCode}{(ack.ReasonString is null ? "" : " (" + ack.ReasonString + ")")}", ack.ReasonCode);
+            }
+            if (auth != null)
+            {
+                try
+                {
+                    auth.Complete(ack.AuthenticationData ?? []);
+                }
+                catch (MqttException ex)
+                {
+                    throw new MqttConnectException($"broker {Options.Host}:{Options.Port} failed {connect.AuthenticationMethod} authentication: {ex.Message}", ex.ReasonCode);
+                }
             }
             OnConnected(connection, ack);
             return connection;
@@ -98,9 +124,10 @@ public sealed partial class MqttClient
         }
     }
 
-    private MqttConnectPacket BuildConnect()
+    private MqttConnectPacket BuildConnect(out IMqttClientAuthExchange? auth)
     {
         var persistent = Options.ProtocolVersion == MqttProtocolVersion.V500 ? Options.SessionExpiryInterval > 0 : !Options.CleanStart;
+        auth = Options.ProtocolVersion == MqttProtocolVersion.V500 ? Options.Authentication?.Begin() : null;
         return new MqttConnectPacket
         {
             ProtocolVersion = Options.ProtocolVersion,
@@ -117,6 +144,8 @@ public sealed partial class MqttClient
             MaximumPacketSize = Options.MaximumPacketSize,
             TopicAliasMaximum = Options.ProtocolVersion == MqttProtocolVersion.V500 ? Options.TopicAliasMaximum : (ushort)0,
             UserProperties = Options.UserProperties,
+            AuthenticationMethod = auth is null ? null : Options.Authentication!.Method,
+            AuthenticationData = auth?.InitialData(),
         };
     }
 

@@ -62,6 +62,9 @@ public sealed partial class MqttClient
                 return true;
             case MqttPingRespPacket:
                 return true;
+            case MqttAuthPacket auth:
+                OnReauthPacket(connection, auth);
+                return true;
             case MqttDisconnectPacket disconnect:
                 _lastDisconnectError = new MqttException(
                     $"broker disconnected us: {disconnect.ReasonCode}{(disconnect.ReasonString is null ? "" : " (" + disconnect.ReasonString + ")")}", disconnect.ReasonCode);
