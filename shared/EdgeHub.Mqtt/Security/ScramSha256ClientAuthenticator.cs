@@ -9,6 +9,9 @@ namespace EdgeHub.Mqtt.Security;
 /// </summary>
 public sealed class ScramSha256ClientAuthenticator : IMqttClientAuthenticator
 {
+    /// <summary>Iteration counts above this are refused: a hostile broker could otherwise make every connect burn CPU.</summary>
+    public const int MaxIterations = 1_000_000;
+
     private readonly string _username;
     private readonly string _password;
 
@@ -50,7 +53,7 @@ public sealed class ScramSha256ClientAuthenticator : IMqttClientAuthenticator
             var attributes = ScramSha256.Attributes(serverFirst);
             if (attributes is null || !attributes.TryGetValue('r', out var nonce) || !attributes.TryGetValue('s', out var saltText) ||
                 !attributes.TryGetValue('i', out var iterationText) || !int.TryParse(iterationText, System.Globalization.CultureInfo.InvariantCulture, out var iterations) ||
-                iterations < 1 || !nonce.StartsWith(_clientNonce, StringComparison.Ordinal) || nonce.Length == _clientNonce.Length)
+                iterations < 1 || iterations > MaxIterations || !nonce.StartsWith(_clientNonce, StringComparison.Ordinal) || nonce.Length == _clientNonce.Length)
             {
                 throw new MqttException($"SCRAM: malformed server-first-message '{serverFirst}'", Protocol.MqttReasonCode.ProtocolError);
             }
