@@ -15,9 +15,7 @@ public class EdgeKillTests(ITestOutputHelper output)
     {
         await using var rig = FaultRig.Create(new RigSettings(), output, "edge-kill");
         var run = new FaultRun(rig);
-        await rig.StartAllAsync();
-        await using var ward = await WardFeed.StartAsync(rig.DeviceBrokerPort, devices: 16, seed: run.Seed);
-        await run.WaitEdgeMetricAsync("edgehub_edge_deltas_acked_total", 2, TimeSpan.FromSeconds(60), "the edge seals and delivers its first deltas");
+        await using var ward = await run.StartWardAsync(devices: 16);
 
         for (var kill = 1; kill <= 3; kill++)
         {
@@ -30,13 +28,11 @@ public class EdgeKillTests(ITestOutputHelper output)
         }
 
         await run.WaitEdgeMetricAsync("edgehub_edge_labels_total", 1, TimeSpan.FromSeconds(60), "a clinician label is joined after the last restart");
-        await ward.StopDevicesAsync();
-        await run.WaitSettledAsync(TimeSpan.FromSeconds(90));
-        await run.AssertRecoveredAsync();
-        var audit = run.AuditExactlyOnce();
-        await run.AssertCatalogAgreesAsync(audit.HubLastSequence);
+        var audit = await run.FinishAsync(ward, everyFrameKept: false);
         Assert.True(audit.HubWindows > 100, $"only {audit.HubWindows} windows reached the dataset");
         Assert.True(audit.HubLabelledWindows > 0, $"no labelled window reached the dataset ({ward.Answered.Count} alerts answered)");
+        // Not asserted (see /work/briefs/bugs.md): a label only reaches windows stored before it, so alerts raised during a
+        // device's first 10 s after a restart are confirmed without any window labelled.
         var unlabelled = ward.Answered.Keys.Where(a => audit.Edge.Alerts.Contains(a) && !audit.IsLabelled(a)).ToList();
         rig.Log($"{ward.Answered.Count} alerts confirmed, {unlabelled.Count} of them recorded by the edge without labelled windows in the dataset");
     }

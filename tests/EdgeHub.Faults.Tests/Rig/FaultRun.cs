@@ -28,6 +28,39 @@ public sealed class FaultRun
     /// <summary>Where the kill points come from.</summary>
     public Random Random { get; }
 
+    /// <summary>
+    /// Starts broker, hub and edge, then the ward (devices + clinician) on the edge, and waits until the edge delivered
+    /// <paramref name="firstAcks"/> deltas: the point from which a scenario injects its faults.
+    /// </summary>
+    public async Task<WardFeed> StartWardAsync(int devices, int firstAcks = 2)
+    {
+        await _rig.StartAllAsync();
+        var ward = await WardFeed.StartAsync(_rig.DeviceBrokerPort, devices, Seed);
+        await WaitEdgeMetricAsync("edgehub_edge_deltas_acked_total", firstAcks, TimeSpan.FromSeconds(60), "the edge seals and delivers its first deltas");
+        return ward;
+    }
+
+    /// <summary>
+    /// The common end of a scenario: stop the devices, wait until the edge has flushed everything, check every service
+    /// recovered, audit the dataset against the edge store (exactly once), the catalog against the dataset, and, when
+    /// <paramref name="everyFrameKept"/> (the edge neither died nor dropped rows under its quota), the devices' time lines.
+    /// </summary>
+    public async Task<DatasetAudit> FinishAsync(WardFeed ward, bool everyFrameKept, bool ackedRowsMayBePruned = false)
+    {
+        ArgumentNullException.ThrowIfNull(ward);
+        await ward.StopDevicesAsync();
+        await WaitSettledAsync(TimeSpan.FromSeconds(120));
+        await AssertRecoveredAsync();
+        var audit = AuditExactlyOnce(ackedRowsMayBePruned);
+        await AssertCatalogAgreesAsync(audit.HubLastSequence);
+        if (everyFrameKept)
+        {
+            AssertNoDeviceGaps(audit);
+        }
+
+        return audit;
+    }
+
     /// <summary>A random pause in [<paramref name="minMs"/>, <paramref name="maxMs"/>): the kill lands anywhere in the sealing cycle.</summary>
     public Task RandomPauseAsync(int minMs, int maxMs) => Task.Delay(Random.Next(minMs, maxMs));
 
