@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace EdgeHub.Security.Tests;
 
@@ -14,7 +15,7 @@ namespace EdgeHub.Security.Tests;
 /// covered the moment it is mapped): no token → 401; a viewer or edge token on a mutating endpoint → 403; an operator gets
 /// past authorization everywhere. Only the edge's delta upload admits the edge role, and nothing mutating is anonymous.
 /// </summary>
-public sealed class ApiRoleTests : IAsyncLifetime
+public sealed class ApiRoleTests(ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>Mutating endpoints the edge role may call (route pattern): the HTTP delta upload.</summary>
     private static readonly string[] EdgeMutations = ["/api/v1/deltas/{region}/{edgeId}/{sequence}"];
@@ -34,6 +35,7 @@ public sealed class ApiRoleTests : IAsyncLifetime
         Assert.True(mutating.Count >= 8, $"only {mutating.Count} mutating endpoints found: {string.Join(", ", mutating)}");
         Assert.Contains(mutating, e => e.Pattern.StartsWith("/api/v1/rollouts", StringComparison.Ordinal));
         Assert.DoesNotContain(mutating, e => e.Anonymous);
+        output.WriteLine($"{endpoints.Count} endpoints, {mutating.Count} mutating: {string.Join(", ", mutating)}");
         foreach (var e in EdgeMutations)
         {
             Assert.Contains(mutating, m => m.Pattern == e);

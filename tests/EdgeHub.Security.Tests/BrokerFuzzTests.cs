@@ -5,6 +5,7 @@ using EdgeHub.Contracts;
 using EdgeHub.Mqtt;
 using EdgeHub.Security.Tests.Support;
 using EdgeHub.Testing;
+using Xunit.Abstractions;
 
 namespace EdgeHub.Security.Tests;
 
@@ -14,7 +15,7 @@ namespace EdgeHub.Security.Tests;
 /// legitimate pair of clients throughout, close every hostile connection by itself, end with its connection count back at
 /// the baseline, and keep its managed memory bounded after a full GC.
 /// </summary>
-public sealed class BrokerFuzzTests : IAsyncLifetime
+public sealed class BrokerFuzzTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Device = "dev-00001";
     private const string EdgeUser = "edge-fuzz";
@@ -120,6 +121,8 @@ public sealed class BrokerFuzzTests : IAsyncLifetime
         var grown = GC.GetTotalMemory(forceFullCollection: true) - memoryBefore;
         Assert.True(grown < 48L << 20, $"managed memory grew by {grown / (1 << 20)} MB over {rounds} fuzzed sessions {why}");
         Assert.True(rounds >= 40, $"only {rounds} fuzz rounds ran");
+        output.WriteLine($"fuzz seed {seed}: {rounds} mutated sessions in {clock.Elapsed.TotalSeconds:0.0} s, 40 slow-loris, "
+            + $"{FuzzInputs.Hostile(new Random(0)).Count()} hostile inputs; sessions {_broker.SessionCount}, managed memory {grown / 1024} KB");
     }
 
     private MqttClientOptions Client(string user, string clientId) => new()
