@@ -11,10 +11,16 @@ namespace EdgeHub.Faults.Tests;
 [Collection(FaultCollection.Name)]
 public class HubKillTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task HubSigkilledDuringIngest_RestartsAndEveryLabelledWindowIsInTheDatasetOnce()
+    /// <param name="embeddedBroker">
+    /// false: the hub uses the standalone broker, which outlives it (scale-out topology). true: the hub's embedded broker is
+    /// the uplink (single-node and demo topology), so each kill also drops the edge's uplink session, which must resubscribe.
+    /// </param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task HubSigkilledDuringIngest_RestartsAndEveryLabelledWindowIsInTheDatasetOnce(bool embeddedBroker)
     {
-        await using var rig = FaultRig.Create(new RigSettings(), output, "hub-kill");
+        await using var rig = FaultRig.Create(new RigSettings { HubEmbeddedBroker = embeddedBroker }, output, embeddedBroker ? "hub-kill-embedded" : "hub-kill");
         var run = new FaultRun(rig);
         await using var ward = await run.StartWardAsync(devices: 16);
 

@@ -61,7 +61,7 @@ public sealed class FaultRig : IAsyncDisposable
     /// <summary>The rig's folder (data, configs, logs).</summary>
     public string Root { get; }
 
-    /// <summary>Port of the standalone uplink broker.</summary>
+    /// <summary>Port of the uplink broker (the standalone one, or the hub's embedded one with <see cref="RigSettings.HubEmbeddedBroker"/>).</summary>
     public int BrokerPort { get; }
 
     /// <summary>Hub HTTP port.</summary>
@@ -100,7 +100,11 @@ public sealed class FaultRig : IAsyncDisposable
     /// <summary>Starts broker, hub and edge and waits until each is ready.</summary>
     public async Task StartAllAsync()
     {
-        await StartBrokerAsync();
+        if (!Settings.HubEmbeddedBroker)
+        {
+            await StartBrokerAsync();
+        }
+
         await Task.WhenAll(StartHubAsync(), StartEdgeAsync());
     }
 
@@ -235,7 +239,7 @@ public sealed class FaultRig : IAsyncDisposable
     private string WriteHubConfig()
     {
         var path = Path.Combine(Root, "hub.json");
-        File.WriteAllText(path, RigConfigs.Hub(HubData, EdgeId, Region, BrokerPort, OperatorToken).ToJsonString());
+        File.WriteAllText(path, RigConfigs.Hub(HubData, EdgeId, Region, BrokerPort, Settings.HubEmbeddedBroker, OperatorToken).ToJsonString());
         return path;
     }
 

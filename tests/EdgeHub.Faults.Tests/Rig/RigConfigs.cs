@@ -5,14 +5,14 @@ namespace EdgeHub.Faults.Tests.Rig;
 /// <summary>The settings files the rig's services start with (the keys of HubOptions and EdgeOptions).</summary>
 internal static class RigConfigs
 {
-    /// <summary>A single hub node: SQLite catalog, the standalone broker as its MQTT, one region, learning off (no retrain CPU).</summary>
-    public static JsonObject Hub(string dataRoot, string edgeId, string region, int brokerPort, string operatorToken) => new()
+    /// <summary>A single hub node: SQLite catalog, the standalone broker (or its own embedded one on that port), one region, learning off (no retrain CPU).</summary>
+    public static JsonObject Hub(string dataRoot, string edgeId, string region, int brokerPort, bool embeddedBroker, string operatorToken) => new()
     {
         ["NodeId"] = "hub-f1",
         ["DataRoot"] = dataRoot,
         ["Regions"] = new JsonArray(region),
         ["Edges"] = new JsonObject { [edgeId] = region },
-        ["Broker"] = new JsonObject { ["Mode"] = "external", ["Host"] = "127.0.0.1", ["Port"] = brokerPort },
+        ["Broker"] = new JsonObject { ["Mode"] = embeddedBroker ? "embedded" : "external", ["Host"] = "127.0.0.1", ["Port"] = brokerPort },
         ["Api"] = new JsonObject { ["Tokens"] = new JsonObject { [operatorToken] = "operator" } },
         ["Learning"] = new JsonObject { ["Enabled"] = false },
     };

@@ -3,6 +3,12 @@ namespace EdgeHub.Faults.Tests.Rig;
 /// <summary>What a scenario changes in the standard topology (broker, hub, one edge in region "eu").</summary>
 public sealed record RigSettings
 {
+    /// <summary>
+    /// The hub runs its own embedded broker (the default single-node and demo topology: killing the hub takes the uplink
+    /// broker and every session on it down too) instead of using the standalone broker process.
+    /// </summary>
+    public bool HubEmbeddedBroker { get; init; }
+
     /// <summary>The edge's Edge:DiskQuotaMb.</summary>
     public double DiskQuotaMb { get; init; } = 256;
 
