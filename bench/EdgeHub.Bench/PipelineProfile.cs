@@ -193,7 +193,7 @@ public static class PipelineProfile
             {
                 TelemetryCodec.TryParse(second[d], frame);
                 var device = registry.GetOrAdd(ids[d]);
-                device.Analyzer ??= new EcgStreamAnalyzer(frame.SampleRate);
+                device.Analyzer ??= new EcgStreamAnalyzer(frame.SampleRate, options.Alerts.StripSeconds);
                 device.Analyzer.Append(frame);
                 device.PatientId = frame.PatientId;
                 device.SiteId = frame.SiteId;

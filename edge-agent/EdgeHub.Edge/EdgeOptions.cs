@@ -340,8 +340,11 @@ public sealed class InferenceOptions
     /// <summary>Most windows per model run.</summary>
     public int MaxBatch { get; set; } = 256;
 
-    /// <summary>Windows waiting for inference at most (back-pressure beyond).</summary>
-    public int QueueCapacity { get; set; } = 65_536;
+    /// <summary>
+    /// Frames waiting for inference at most: about 0.8 s of work at 20,000 frames/s. Beyond it QoS 1 frames wait (back-pressure)
+    /// and QoS 0 frames are shed and counted; a longer queue would only add latency and memory, not capacity.
+    /// </summary>
+    public int QueueCapacity { get; set; } = 16_384;
 
     internal void Validate()
     {

@@ -47,7 +47,7 @@ public sealed class WorkItem
         item.Device = null!;
         item.HasWindow = false;
         item.BatchRow = -1;
-        if (Pool.Count < 65_536)
+        if (Pool.Count < 16_384)
         {
             Pool.Enqueue(item);
         }

@@ -112,7 +112,7 @@ public sealed class TelemetryIngest
         {
             if (device.Analyzer is null || device.SampleRate != _frame.SampleRate)
             {
-                device.Analyzer = new EcgStreamAnalyzer(_frame.SampleRate);
+                device.Analyzer = new EcgStreamAnalyzer(_frame.SampleRate, _options.Alerts.StripSeconds);
                 device.SampleRate = _frame.SampleRate;
                 device.SecondsObserved = 0;
             }

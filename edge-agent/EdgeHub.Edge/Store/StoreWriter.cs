@@ -26,11 +26,13 @@ public sealed class StoreWriter : IAsyncDisposable
     private readonly Task _loop;
     private long _lastSealTicks = Stopwatch.GetTimestamp();
     private long _lastQuotaTicks;
+    private long _lastOverflowLogTicks;
     private long _overflow;
+    private long _overflowLogged;
     private long _written;
 
     /// <summary>Starts the writer.</summary>
-    public StoreWriter(EdgeStore store, SealingOptions sealing, double quotaMb, ILogger logger, int capacity = 200_000)
+    public StoreWriter(EdgeStore store, SealingOptions sealing, double quotaMb, ILogger logger, int capacity = 65_536)
     {
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _sealing = sealing ?? throw new ArgumentNullException(nameof(sealing));
@@ -57,7 +59,7 @@ public sealed class StoreWriter : IAsyncDisposable
     /// <summary>Records waiting for the writer.</summary>
     public int Queued => _records.Reader.Count;
 
-    /// <summary>Queues a record (ownership passes to the writer, which returns it to the pool).</summary>
+    /// <summary>Queues a record (ownership passes to the writer, which returns it to the pool); counted in <see cref="Overflow"/> when the queue is full.</summary>
     public void Enqueue(WindowRecord record)
     {
         if (!_records.Writer.TryWrite(record))
@@ -107,7 +109,7 @@ public sealed class StoreWriter : IAsyncDisposable
                     }
                     catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                     {
-                        // periodic wake-up: time-based sealing, operations, quota
+                        // periodic wake-up: time-based sealing, operations, quota, overflow report
                     }
                 }
 
@@ -129,6 +131,7 @@ public sealed class StoreWriter : IAsyncDisposable
 
                 SealWhileDue(force: false);
                 EnforceQuotaIfDue();
+                ReportOverflow();
                 if (ct.IsCancellationRequested && _records.Reader.Count == 0 && _ops.IsEmpty)
                 {
                     return;
@@ -194,6 +197,19 @@ public sealed class StoreWriter : IAsyncDisposable
             }
 
             Sealed?.Invoke(sealedDelta);
+        }
+    }
+
+    private void ReportOverflow()
+    {
+        // Checked on every turn, logged at most once per quota period: overflowing rows are never dropped silently.
+        var overflow = Overflow;
+        if (overflow != _overflowLogged && Stopwatch.GetElapsedTime(_lastOverflowLogTicks).TotalSeconds >= 10)
+        {
+            _logger.LogWarning("store writer fell behind: {Count} window rows dropped since the last report ({Total} in all; metric edgehub_edge_store_overflow_rows); check disk speed",
+                overflow - _overflowLogged, overflow);
+            _overflowLogged = overflow;
+            _lastOverflowLogTicks = Stopwatch.GetTimestamp();
         }
     }
 

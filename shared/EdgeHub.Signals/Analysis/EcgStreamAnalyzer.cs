@@ -18,6 +18,7 @@ public sealed partial class EcgStreamAnalyzer
 
     private QrsDetector _detector;
     private int _sampleRate;
+    private readonly int _stripSeconds;
     private short[] _strip;
     private readonly BeatRecord[] _beats = new BeatRecord[MaxBeats];
     private readonly QualityBlock[] _blocks = new QualityBlock[FeatureSchema.WindowSeconds + 1];
@@ -36,7 +37,20 @@ public sealed partial class EcgStreamAnalyzer
 
     /// <summary>Creates an analyzer for a device streaming at <paramref name="sampleRate"/> Hz (125–1000).</summary>
     public EcgStreamAnalyzer(int sampleRate)
+        : this(sampleRate, FeatureSchema.WindowSeconds)
     {
+    }
+
+    /// <summary>
+    /// Creates an analyzer that keeps only the last <paramref name="stripSeconds"/> (1 to <see cref="FeatureSchema.WindowSeconds"/>)
+    /// of signal for <see cref="CopyStrip"/>: the strip is most of the analyzer's memory (2 bytes per sample), and an edge that
+    /// attaches 6 s strips to alerts need not hold 10 s for each of thousands of devices.
+    /// </summary>
+    public EcgStreamAnalyzer(int sampleRate, int stripSeconds)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(stripSeconds, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(stripSeconds, FeatureSchema.WindowSeconds);
+        _stripSeconds = stripSeconds;
         _detector = new QrsDetector(sampleRate);
         _strip = [];
         Configure(sampleRate);
@@ -142,7 +156,7 @@ public sealed partial class EcgStreamAnalyzer
     private void Configure(int sampleRate)
     {
         _sampleRate = sampleRate;
-        var stripLength = FeatureSchema.WindowSeconds * sampleRate;
+        var stripLength = _stripSeconds * sampleRate;
         if (_strip.Length != stripLength)
         {
             _strip = new short[stripLength];
