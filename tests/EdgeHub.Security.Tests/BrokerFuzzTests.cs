@@ -23,12 +23,17 @@ public sealed class BrokerFuzzTests(ITestOutputHelper output) : IAsyncLifetime
     private readonly TempDir _dir = new();
     private readonly DemoCredentials _credentials = DemoCredentials.CreateRandom();
     private MqttBroker _broker = null!;
+    private DemoPki _pki = null!;
 
     public async Task InitializeAsync()
     {
+        _pki = DemoPki.Create(Path.Combine(_dir.Path, "pki"));
+        var (cert, key) = _pki.IssueServer("fuzz");
         _broker = new MqttBroker(new MqttBrokerOptions
         {
             Port = 0,
+            TlsPort = 0,
+            TlsCertificate = MqttBrokerOptions.LoadPemCertificate(cert, key),
             PasswordFile = _credentials.WritePasswordFile(Path.Combine(_dir.Path, "passwd"), [Device, EdgeUser]),
             AclFile = DemoCredentials.WriteAcl(Path.Combine(_dir.Path, "acl"), DemoCredentials.DeviceBrokerAcl(EdgeUser, "eu")),
             AllowAnonymous = false,
@@ -42,6 +47,7 @@ public sealed class BrokerFuzzTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _broker.DisposeAsync();
+        _pki.Dispose();
         _dir.Dispose();
     }
 
@@ -97,8 +103,17 @@ public sealed class BrokerFuzzTests(ITestOutputHelper output) : IAsyncLifetime
             }
         }
 
+        // The TLS listener: garbage, plain MQTT and half a ClientHello instead of a handshake are dropped too.
+        foreach (var (name, bytes) in FuzzInputs.Hostile(random).Take(12))
+        {
+            if (await SendAsync(bytes, halfClose: false, chunk: bytes.Length, _broker.TlsPort) is { } failure)
+            {
+                failures.Add($"TLS port, {name}: {failure}");
+            }
+        }
+
         // Slow-loris: silent sockets and CONNECTs dribbled a byte at a time must be dropped at the connect timeout.
-        var loris = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => SlowLorisAsync(i % 2 == 0 ? [] : seeds[0][..6])));
+        var loris = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => SlowLorisAsync(i % 2 == 0 ? [] : seeds[0][..6], i % 4 == 0 ? _broker.TlsPort : _broker.Port)));
         failures.AddRange(loris.Where(r => r is not null)!);
 
         Assert.True(failures.Count == 0, $"{failures.Count} problems {why}:\n{string.Join('\n', failures.Take(20))}");
@@ -137,10 +152,10 @@ public sealed class BrokerFuzzTests(ITestOutputHelper output) : IAsyncLifetime
     };
 
     /// <summary>Sends <paramref name="bytes"/> in chunks; returns null when the broker closed the connection within the deadline.</summary>
-    private async Task<string?> SendAsync(byte[] bytes, bool halfClose, int chunk)
+    private async Task<string?> SendAsync(byte[] bytes, bool halfClose, int chunk, int port = 0)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync("127.0.0.1", _broker.Port);
+        await socket.ConnectAsync("127.0.0.1", port == 0 ? _broker.Port : port);
         try
         {
             for (var i = 0; i < bytes.Length; i += chunk)
@@ -161,10 +176,10 @@ public sealed class BrokerFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         return await WaitClosedAsync(socket, bytes.Length);
     }
 
-    private async Task<string?> SlowLorisAsync(byte[] prefix)
+    private async Task<string?> SlowLorisAsync(byte[] prefix, int port)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync("127.0.0.1", _broker.Port);
+        await socket.ConnectAsync("127.0.0.1", port);
         var dribble = Task.Run(async () =>
         {
             try
@@ -181,7 +196,7 @@ public sealed class BrokerFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         });
         var result = await WaitClosedAsync(socket, prefix.Length);
         await dribble;
-        return result is null ? null : $"slow-loris ({prefix.Length} bytes): {result}";
+        return result is null ? null : $"slow-loris on port {port} ({prefix.Length} bytes): {result}";
     }
 
     /// <summary>Reads until the peer closes; null when it does within the deadline.</summary>
