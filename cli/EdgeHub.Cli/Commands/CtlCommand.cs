@@ -13,10 +13,11 @@ internal static class CtlCommand
     private static readonly Option<string?> Hub = new("--hub") { Description = "hub base URL (default: EDGEHUB_HUB_URL or http://localhost:5000)", Recursive = true };
     private static readonly Option<string?> Token = new("--token") { Description = "bearer token (default: EDGEHUB_TOKEN, or the operator token file under EDGEHUB_DATA/keys)", Recursive = true };
     private static readonly Option<bool> Json = new("--json") { Description = "print the API's JSON instead of a table", Recursive = true };
+    private static readonly Option<string?> Actor = new("--actor") { Description = "who acts, kept in rollout histories (default: the OS user name)", Recursive = true };
 
     public static Command Create()
     {
-        var command = new Command("ctl", "operator CLI against the hub API") { Hub, Token, Json };
+        var command = new Command("ctl", "operator CLI against the hub API") { Hub, Token, Json, Actor };
         command.Subcommands.Add(Edges());
         command.Subcommands.Add(Datasets());
         command.Subcommands.Add(Models());
@@ -31,6 +32,7 @@ internal static class CtlCommand
         var model = new Option<string>("--model") { Description = "model version", Required = true };
         var regionRequired = new Option<string>("--region") { Description = "region the edge belongs to", Required = true };
         var move = new Option<bool>("--move") { Description = "allow moving an edge registered in another region" };
+        var reason = new Option<string?>("--reason") { Description = "why (kept in the region's rollout log)" };
         return Group("edges", "edge agents: registration, status, pins",
             Verb("list", "edges with region, status, model in use", [region], (r, api, ct) => api.GetAsync(Query("/api/v1/edges", ("region", r.GetValue(region))), ct)),
             Verb("get", "one edge", [id], (r, api, ct) => api.GetAsync($"/api/v1/edges/{Esc(r.GetValue(id))}", ct)),
@@ -38,9 +40,11 @@ internal static class CtlCommand
                 api.SendAsync(HttpMethod.Put, $"/api/v1/edges/{Esc(r.GetValue(id))}", new JsonObject { ["region"] = r.GetValue(regionRequired), ["move"] = r.GetValue(move) }, ct)),
             Verb("remove", "unregister an edge", [id], (r, api, ct) => api.SendAsync(HttpMethod.Delete, $"/api/v1/edges/{Esc(r.GetValue(id))}", null, ct)),
             Verb("rejections", "deltas the hub rejected from this edge, with reasons", [id], (r, api, ct) => api.GetAsync($"/api/v1/edges/{Esc(r.GetValue(id))}/rejections", ct)),
-            Verb("pin", "pin an edge to a model version (rollouts skip it)", [id, model], (r, api, ct) =>
-                api.SendAsync(HttpMethod.Put, $"/api/v1/edges/{Esc(r.GetValue(id))}/pin", new JsonObject { ["modelVersion"] = r.GetValue(model) }, ct)),
-            Verb("unpin", "release a pinned edge", [id], (r, api, ct) => api.SendAsync(HttpMethod.Delete, $"/api/v1/edges/{Esc(r.GetValue(id))}/pin", null, ct)));
+            Verb("pin", "pin an edge to a model version (rollouts skip it)", [id, model, reason], (r, api, ct) =>
+                api.SendAsync(HttpMethod.Put, $"/api/v1/edges/{Esc(r.GetValue(id))}/pin",
+                    new JsonObject { ["modelVersion"] = r.GetValue(model), ["reason"] = r.GetValue(reason), ["actor"] = ActorOf(r) }, ct)),
+            Verb("unpin", "release a pinned edge", [id, reason], (r, api, ct) =>
+                api.SendAsync(HttpMethod.Delete, Query($"/api/v1/edges/{Esc(r.GetValue(id))}/pin", ("reason", r.GetValue(reason)), ("actor", ActorOf(r))), null, ct)));
     }
 
     private static Command Datasets()
@@ -99,7 +103,7 @@ internal static class CtlCommand
         var interval = new Option<double>("--interval") { Description = "seconds between waves", DefaultValueFactory = _ => 30 };
         var create = Verb("create", "start a rollout: canaries, then waves", [createRegion, model, canary, percent, waves, interval], (r, api, ct) =>
         {
-            var body = new JsonObject { ["region"] = r.GetValue(createRegion), ["modelVersion"] = r.GetValue(model) };
+            var body = new JsonObject { ["region"] = r.GetValue(createRegion), ["modelVersion"] = r.GetValue(model), ["actor"] = ActorOf(r) };
             if (r.GetValue(canary) is { Length: > 0 } c)
             {
                 body["canaryEdges"] = new JsonArray([.. c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(e => (JsonNode)e)]);
@@ -131,16 +135,25 @@ internal static class CtlCommand
         var group = Group("rollouts", "regional rollouts: canary → waves → complete, or paused / rolled back",
             Verb("list", "rollouts with state", [region], (r, api, ct) => api.GetAsync(Query("/api/v1/rollouts", ("region", r.GetValue(region))), ct)),
             Verb("get", "one rollout", [id], (r, api, ct) => api.GetAsync($"/api/v1/rollouts/{Esc(r.GetValue(id))}", ct)),
-            Verb("history", "every transition of a rollout", [id], (r, api, ct) => api.GetAsync($"/api/v1/rollouts/{Esc(r.GetValue(id))}/history", ct)),
+            Verb("history", "every transition of a rollout, with actor and reason", [id], (r, api, ct) => api.GetAsync($"/api/v1/rollouts/{Esc(r.GetValue(id))}/history", ct)),
+            Verb("log", "a region's rollout log: pins, unpins, model switches, every rollout event", [createRegion], (r, api, ct) =>
+                api.GetAsync($"/api/v1/regions/{Esc(r.GetValue(createRegion))}/rollout-log", ct)),
             create);
-        foreach (var (verb, text) in new[] { ("pause", "pause a rollout"), ("resume", "resume a paused rollout"), ("promote", "skip to the next phase"), ("rollback", "roll every edge back to the last good model") })
+        foreach (var (verb, text) in new[]
+        {
+            ("pause", "pause a rollout (no further edges switch; abort criteria still apply)"), ("resume", "resume a paused rollout"),
+            ("promote", "start the next phase now (skips the bake time only: the current phase's edges must run the model healthy)"),
+            ("rollback", "abort: roll every edge back to the last good model"), ("abort", "same as rollback"),
+        })
         {
             group.Subcommands.Add(Verb(verb, text, [id, reason], (r, api, ct) =>
-                api.SendAsync(HttpMethod.Post, $"/api/v1/rollouts/{Esc(r.GetValue(id))}/{verb}", new JsonObject { ["reason"] = r.GetValue(reason) }, ct)));
+                api.SendAsync(HttpMethod.Post, $"/api/v1/rollouts/{Esc(r.GetValue(id))}/{verb}", new JsonObject { ["reason"] = r.GetValue(reason), ["actor"] = ActorOf(r) }, ct)));
         }
 
         return group;
     }
+
+    private static string ActorOf(ParseResult r) => r.GetValue(Actor) is { Length: > 0 } a ? a : Environment.UserName;
 
     private static Command Group(string name, string description, params Command[] verbs)
     {
