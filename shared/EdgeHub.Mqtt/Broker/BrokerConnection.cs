@@ -44,6 +44,7 @@ internal sealed partial class BrokerConnection : IDisposable
     private int _queued;
     private int _closing;
     private bool _closeAfterFlush;
+    private List<(MqttPacketType Type, ushort PacketId, MqttReasonCode Code)>? _deferredAcks;
 
     public BrokerConnection(MqttBroker broker, Stream stream, EndPoint? remote, ILogger logger)
     {
@@ -100,6 +101,34 @@ internal sealed partial class BrokerConnection : IDisposable
     {
         Interlocked.Increment(ref _queued);
         _outbound.Writer.TryWrite(new Outbound { Kind = OutKind.Ack, AckType = type, PacketId = packetId, Code = code });
+    }
+
+    /// <summary>
+    /// PUBACK/PUBREC for a received PUBLISH. With persistence they are held until the end of the current read batch,
+    /// when one journal flush covers every publish in it (the acknowledgement promises the message survives a crash).
+    /// </summary>
+    public void AckPublish(MqttPacketType type, ushort packetId, MqttReasonCode code)
+    {
+        if (_broker.DefersPublishAcks)
+        {
+            (_deferredAcks ??= []).Add((type, packetId, code));
+            return;
+        }
+        SendAck(type, packetId, code);
+    }
+
+    private void SendDeferredAcks()
+    {
+        if (_deferredAcks is not { Count: > 0 } acks)
+        {
+            return;
+        }
+        _broker.FlushJournal();
+        foreach (var (type, id, code) in acks)
+        {
+            SendAck(type, id, code);
+        }
+        acks.Clear();
     }
 
     public void Send(MqttPacket packet)
@@ -213,16 +242,23 @@ internal sealed partial class BrokerConnection : IDisposable
     {
         var reader = new SequenceReader<byte>(buffer);
         consumed = buffer.Start;
-        while (_decoder.TryRead(ref reader, out var packet))
+        try
         {
-            consumed = reader.Position;
-            LastActivity = Environment.TickCount64;
-            if (!Handle(packet!))
+            while (_decoder.TryRead(ref reader, out var packet))
             {
-                return false;
+                consumed = reader.Position;
+                LastActivity = Environment.TickCount64;
+                if (!Handle(packet!))
+                {
+                    return false;
+                }
             }
+            return !_closeAfterFlush;
         }
-        return !_closeAfterFlush;
+        finally
+        {
+            SendDeferredAcks();
+        }
     }
 
     private void OnProtocolError(MqttProtocolException ex)

@@ -5,8 +5,11 @@ namespace EdgeHub.Mqtt.Broker;
 /// <summary>
 /// Append-only persistence: <c>retained.log</c> (set/delete per topic) and <c>sessions.log</c> (session, subscriptions,
 /// every QoS ≥ 1 message owed to a persistent session and its delivery, session dropped). Each record is
-/// <c>[u32 length][u8 kind][body]</c>, handed to the OS before the publisher is acknowledged, so a killed process loses
-/// nothing it acknowledged; a torn tail record (crash mid-write) is ignored on load. The logs are compacted at start-up
+/// <c>[u32 length][u8 kind][body]</c>. Session and subscription records go to the OS at once; message records
+/// (<see cref="Enqueued"/>, <see cref="Done"/>, retained) are buffered and handed over by <see cref="Flush"/>, which the
+/// broker calls before it sends the PUBACK/PUBREC of the publishes that produced them (group commit: one write per
+/// batch of publishes) and once a second, so a killed process loses nothing it acknowledged; a torn tail record (crash
+/// mid-write) is ignored on load. The logs are compacted at start-up
 /// and whenever one grows past <see cref="CompactThreshold"/> and four times its size after the last compaction.
 /// </summary>
 internal sealed partial class BrokerStore : IDisposable, ISessionJournal
@@ -31,6 +34,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         public SortedDictionary<long, BrokerSession.Queued> Queue { get; } = [];
     }
 
+    private const int BufferSize = 64 * 1024;
     private readonly string _directory;
     private readonly Lock _lock = new();
     private readonly MemoryStream _record = new();
@@ -79,7 +83,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
     private Log Open(string path, Action<Stream> write)
     {
         WriteFresh(path, write);
-        var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, BufferSize);
         return new Log(path, stream) { CompactAt = Math.Max(CompactThreshold, stream.Length * 4) };
     }
 
@@ -89,7 +93,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         {
             Begin(Kind.RetainSet);
             WriteMessage(_writer, m);
-            Commit(_retained);
+            Commit(_retained, flush: false);
         }
     }
 
@@ -99,7 +103,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         {
             Begin(Kind.RetainDelete);
             _writer.Write(topic);
-            Commit(_retained);
+            Commit(_retained, flush: false);
         }
     }
 
@@ -123,7 +127,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         {
             Begin(Kind.Enqueued);
             WriteEnqueued(_writer, clientId, q);
-            Commit(_sessions);
+            Commit(_sessions, flush: false);
         }
     }
 
@@ -135,7 +139,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
             Begin(Kind.Done);
             _writer.Write(clientId);
             _writer.Write(sequence);
-            Commit(_sessions);
+            Commit(_sessions, flush: false);
         }
     }
 
@@ -160,8 +164,18 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         _writer.Write((byte)kind);
     }
 
-    /// <summary>Back-fills the length and hands the record to the OS (survives a process kill; fsync per record would cap throughput).</summary>
-    private void Commit(Log? log)
+    /// <summary>Hands buffered records to the OS (survives a process kill; fsync per batch would cap throughput).</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            _retained?.Stream.Flush();
+            _sessions?.Stream.Flush();
+        }
+    }
+
+    /// <summary>Back-fills the length and appends the record; <paramref name="flush"/> hands it to the OS now.</summary>
+    private void Commit(Log? log, bool flush = true)
     {
         if (log is null)
         {
@@ -172,7 +186,10 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         var length = (int)_record.Length;
         BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), length - 4);
         log.Stream.Write(bytes, 0, length);
-        log.Stream.Flush();
+        if (flush)
+        {
+            log.Stream.Flush();
+        }
         if (log.Stream.Length > log.CompactAt)
         {
             CompactLocked(log);
@@ -193,7 +210,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
             var live = LoadSessions(log.Path);
             WriteFresh(log.Path, w => WriteSessions(w, live.Values));
         }
-        log.Stream = new FileStream(log.Path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        log.Stream = new FileStream(log.Path, FileMode.Append, FileAccess.Write, FileShare.Read, BufferSize);
         log.CompactAt = Math.Max(CompactThreshold, log.Stream.Length * 4);
         Compactions++;
     }

@@ -58,6 +58,12 @@ public sealed partial class MqttBroker
         return Task.CompletedTask;
     }
 
+    /// <summary>With persistence, publish acknowledgements wait for <see cref="FlushJournal"/> (group commit).</summary>
+    internal bool DefersPublishAcks => _store != null;
+
+    /// <summary>Hands the journal's buffered records to the OS.</summary>
+    internal void FlushJournal() => _store?.Flush();
+
     private BrokerSession NewSession(string clientId) => new(clientId, Options.MaxInflightMessages, Options.MaxQueuedMessages);
 
     private void ClosePersistence()

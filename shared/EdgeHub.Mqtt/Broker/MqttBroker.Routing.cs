@@ -46,7 +46,7 @@ public sealed partial class MqttBroker
                 if (session.IncomingQos2.Contains(publish.PacketId))
                 {
                     // A retransmission of a QoS 2 message we already own: acknowledge again, do not deliver twice (§4.3.3).
-                    connection.SendAck(MqttPacketType.PubRec, publish.PacketId, MqttReasonCode.Success);
+                    connection.AckPublish(MqttPacketType.PubRec, publish.PacketId, MqttReasonCode.Success);
                     return;
                 }
                 if (v5 && session.IncomingQos2.Count >= Options.MaxInflightMessages)
@@ -91,10 +91,10 @@ public sealed partial class MqttBroker
         switch (publish.Qos)
         {
             case MqttQos.AtLeastOnce:
-                connection.SendAck(MqttPacketType.PubAck, publish.PacketId, code);
+                connection.AckPublish(MqttPacketType.PubAck, publish.PacketId, code);
                 break;
             case MqttQos.ExactlyOnce:
-                connection.SendAck(MqttPacketType.PubRec, publish.PacketId, code);
+                connection.AckPublish(MqttPacketType.PubRec, publish.PacketId, code);
                 break;
         }
     }
