@@ -64,7 +64,8 @@ public sealed class DatasetAudit
     {
         var sb = new StringBuilder();
         sb.Append($"edge store: {Edge.Windows.Count} windows ({Edge.Windows.Count(w => w.Label is not null)} labelled), {Edge.Deltas.Count} deltas ")
-          .Append($"({Edge.Deltas.Count(d => !d.Acked)} unacknowledged), {Edge.Alerts.Count} alerts; ")
+          .Append($"({Edge.Deltas.Count(d => !d.Acked)} unacknowledged, {Edge.Deltas.Count(d => d.Status == "duplicate")} acknowledged as resent duplicates), ")
+          .Append($"{Edge.Alerts.Count} alerts; ")
           .Append($"dataset: {HubWindows} windows of the edge ({HubLabelledWindows} labelled), last sequence {HubLastSequence}");
         foreach (var p in _problems.Take(10))
         {
