@@ -10,8 +10,8 @@ namespace EdgeHub.Edge.Inference;
 /// The inference thread: drains whatever frames are waiting (up to <see cref="InferenceOptions.MaxBatch"/>; no artificial
 /// delay, so batches grow with load and latency stays low when idle), applies pending model changes between batches,
 /// runs the serving model on the batch's windows in one ORT call (and the shadow candidate beside it), then hands every
-/// item in arrival order to the <see cref="OutputStage"/> (alerts, feedback, store). One dedicated thread that sleeps on a
-/// semaphore when the queue is empty: per-device order holds, a model swap can neither drop nor repeat a window, and a
+/// item in arrival order to the <see cref="OutputStage"/> (alerts, feedback, store). One dedicated thread that sleeps on an
+/// event when the queue is empty: per-device order holds, a model swap can neither drop nor repeat a window, and a
 /// frame costs no thread-pool hop (thread-pool workers spinning for such hops took a third of the agent's CPU).
 /// The queue is bounded (<see cref="InferenceOptions.QueueCapacity"/>): <see cref="TryEnqueue"/> refuses when it is full
 /// (the caller sheds the frame and counts it), <see cref="EnqueueAsync"/> waits for room (back-pressure).
@@ -29,7 +29,8 @@ public sealed class InferenceEngine : IAsyncDisposable
     private readonly float[] _probs;
     private readonly float[] _shadowProbs;
     private readonly Thread _thread;
-    private readonly SemaphoreSlim _wake = new(0);
+    // Hardly any spinning before blocking: spinning threads are what cost the agent its CPU on a busy 2-core machine.
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 1);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _sleeping;
     private volatile bool _stopping;
@@ -80,7 +81,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     public ValueTask EnqueueAsync(WorkItem item, CancellationToken ct) => TryEnqueue(item) ? ValueTask.CompletedTask : WaitAndEnqueueAsync(item, ct);
 
     /// <summary>Makes the thread apply pending model changes even when no frames arrive.</summary>
-    public void Wake() => _wake.Release();
+    public void Wake() => _wake.Set();
 
     private async ValueTask WaitAndEnqueueAsync(WorkItem item, CancellationToken ct)
     {
@@ -93,7 +94,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         // Pairs with the fence in Run: either the thread sees the new item before sleeping, or we see it asleep and wake it.
         if (Volatile.Read(ref _sleeping) != 0 && Interlocked.Exchange(ref _sleeping, 0) == 1)
         {
-            _wake.Release();
+            _wake.Set();
         }
     }
 
@@ -127,6 +128,8 @@ public sealed class InferenceEngine : IAsyncDisposable
                     _wake.Wait();
                 }
 
+                // Reset before the next drain and ApplyPending: a Set after this point wakes the next Wait.
+                _wake.Reset();
                 Interlocked.Exchange(ref _sleeping, 0);
             }
         }
@@ -277,7 +280,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         _models.CommandQueued -= Wake;
         _queue.Writer.TryComplete();
         _stopping = true;
-        _wake.Release();
+        _wake.Set();
         await _stopped.Task.ConfigureAwait(false);
     }
 }

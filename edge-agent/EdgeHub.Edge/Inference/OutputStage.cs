@@ -81,6 +81,7 @@ public sealed class OutputStage
                 record.DevicePseudonym = device.DevicePseudonym;
                 record.PatientPseudonym = device.PatientPseudonym;
                 record.WindowEndMicros = now;
+                record.Log = device.Windows;
                 record.RecordedAtMicros = TelemetryIngest.UnixMicrosNow();
                 item.Features.CopyTo(record.Features, 0);
                 if (cls >= 0)
@@ -142,10 +143,11 @@ public sealed class OutputStage
                 var site = device.SiteId;
                 var pseudonym = device.DevicePseudonym;
                 var from = e.FirstAboveMicros;
+                var log = device.Windows;
                 _store.Post(s =>
                 {
                     s.RecordAlert(id, kind.Name, kind.Source, site, pseudonym, from);
-                    s.AssignAlert(id, pseudonym, from, nowMicros);
+                    s.AssignAlert(id, pseudonym, from, nowMicros, log);
                 });
             }
         }

@@ -82,6 +82,9 @@ public sealed class DeviceState
     /// <summary>Duplicate or stale frames ignored.</summary>
     public long DuplicateFrames { get; set; }
 
+    /// <summary>Row ids of this device's latest committed windows (store writer thread only).</summary>
+    public Store.WindowLog Windows { get; } = new();
+
     /// <summary>Alert state (inference thread only).</summary>
     public AlertTracker Alerts { get; }
 

@@ -68,6 +68,7 @@ public sealed partial class EdgeStore : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var db = _db.Handle;
+            using var relaxed = Relaxed();
             Check(raw.sqlite3_exec(db, "BEGIN"), "begin");
             try
             {
@@ -144,11 +145,27 @@ public sealed partial class EdgeStore : IDisposable
     /// Only the newest 200,000 rows are searched (alerts concern the last seconds; no index on device keeps inserts cheap).
     /// The local column only: a delta already sealed keeps its frozen bytes, and labels reach it as label rows.
     /// </summary>
-    public int AssignAlert(string alertId, string devicePseudonym, long fromMicros, long toMicros)
+    public int AssignAlert(string alertId, string devicePseudonym, long fromMicros, long toMicros) =>
+        AssignAlert(alertId, devicePseudonym, fromMicros, toMicros, null);
+
+    /// <summary>
+    /// As <see cref="AssignAlert(string, string, long, long)"/>, finding the windows by id in the device's
+    /// <paramref name="log"/> when it reaches back to <paramref name="fromMicros"/> (no table scan), else by the search.
+    /// Store writer thread only (the log belongs to it).
+    /// </summary>
+    public int AssignAlert(string alertId, string devicePseudonym, long fromMicros, long toMicros, WindowLog? log)
     {
+        Span<long> ids = stackalloc long[WindowLog.Capacity];
+        var n = log?.Collect(fromMicros, toMicros, ids) ?? -1;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (n >= 0)
+            {
+                return AssignAlertByIds(alertId, ids[..n]);
+            }
+
+            using var relaxed = Relaxed();
             using var tx = _db.BeginTransaction();
             using var link = Command("""
                 INSERT OR IGNORE INTO alert_windows (alert_id, window)
@@ -219,6 +236,7 @@ public sealed partial class EdgeStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var relaxed = Relaxed();
             using var cmd = Command("""
                 INSERT OR IGNORE INTO alerts (alert_id, kind, source, site_id, device_pseudonym, started_at)
                 VALUES ($id, $kind, $source, $site, $device, $started)
@@ -239,6 +257,7 @@ public sealed partial class EdgeStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var relaxed = Relaxed();
             using var cmd = Command("UPDATE alerts SET cleared_at = $at WHERE alert_id = $id");
             cmd.Parameters.AddWithValue("$at", clearedMicros);
             cmd.Parameters.AddWithValue("$id", alertId);
@@ -277,6 +296,7 @@ public sealed partial class EdgeStore : IDisposable
             _disposed = true;
             _insertWindow.Dispose();
             _insertAlertWindow.Dispose();
+            DisposeDurability();
             _db.Dispose();
         }
     }

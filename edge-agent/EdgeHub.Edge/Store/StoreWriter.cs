@@ -155,6 +155,10 @@ public sealed class StoreWriter : IAsyncDisposable
         {
             _store.InsertWindows(batch.AsSpan(0, n), ids);
             Interlocked.Add(ref _written, n);
+            for (var i = 0; i < n; i++)
+            {
+                batch[i].Log?.Add(batch[i].WindowEndMicros, ids[i]);
+            }
         }
         finally
         {

@@ -39,6 +39,9 @@ public sealed class WindowRecord
     /// <summary>The device's most severe active alert (the delta's alert_id column), or null.</summary>
     public string? AlertId { get; set; }
 
+    /// <summary>The device's log of committed windows (the writer adds this row's id to it), or null.</summary>
+    public WindowLog? Log { get; set; }
+
     /// <summary>Every alert of the device active for this window (a window can belong to several: hr_high and tachy).</summary>
     public List<string> AlertIds { get; } = new(2);
 
@@ -48,6 +51,7 @@ public sealed class WindowRecord
         PredictedClass = -1;
         AlertId = null;
         AlertIds.Clear();
+        Log = null;
     }
 }
 
