@@ -15,12 +15,24 @@ public static class BenchSuite
             return 0;
         }),
         new("parquet", "DuckDB single-thread", (args, _) =>
-            Task.FromResult(ParquetBench.Run(new ParquetBenchOptions { Rows = IntArg(args, "--rows", 10_000_000) }, Console.Out))),
+            Task.FromResult(ParquetBench.Run(ParquetOptions(args), Console.Out))),
         new("mqtt", "mosquitto 2.0, same load and limits", MqttBench.RunAsync),
         new("pipeline", "20,000 frames/s; p99 ≤ 10 ms at 5,000/s; ≤ 300 MB at 10,000 devices", PipelineBench.RunAsync),
         new("retrain", "full retrain on the same rows", RetrainBench.RunAsync),
         new("hub", "DatasetStore commits without the hub", HubBench.RunAsync),
     ];
+
+    private static ParquetBenchOptions ParquetOptions(string[] args)
+    {
+        var options = new ParquetBenchOptions { Rows = IntArg(args, "--rows", 10_000_000) };
+        var codecs = Array.IndexOf(args, "--codecs");
+        if (codecs >= 0)
+        {
+            options.Codecs = codecs + 1 < args.Length ? ParquetBenchOptions.ParseCodecs(args[codecs + 1]) : throw new ArgumentException("--codecs needs a list such as none,snappy,gzip,brotli");
+        }
+
+        return options;
+    }
 
     /// <summary>Reads an integer option such as <c>--rows 100000</c>, or the default.</summary>
     public static int IntArg(string[] args, string name, int fallback)
