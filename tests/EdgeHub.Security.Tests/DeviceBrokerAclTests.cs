@@ -13,7 +13,12 @@ namespace EdgeHub.Security.Tests;
 /// <summary>One secure edge (the secure demo's device-broker settings) shared by the device ACL tests.</summary>
 public sealed class SecureEdgeFixture : IAsyncLifetime
 {
-    public static readonly string[] DeviceIds = [.. Enumerable.Range(0, 3).Select(i => Scenario.Default.DeviceId(i))];
+    /// <summary>Devices of the fleet test (their own prefix, so their frames never touch the other tests' devices).</summary>
+    public static readonly Scenario FleetScenario = Scenario.Parse("""{"devicePrefix":"acl","cohorts":[]}""");
+
+    /// <summary>Devices the single-client tests log in as (dev-00001…dev-00005), then the fleet's.</summary>
+    public static readonly string[] DeviceIds =
+        [.. Enumerable.Range(0, 5).Select(i => Scenario.Default.DeviceId(i)), .. Enumerable.Range(0, 2).Select(i => FleetScenario.DeviceId(i))];
 
     public EdgeRig Rig { get; private set; } = null!;
 
@@ -52,34 +57,37 @@ public sealed class DeviceBrokerAclTests(SecureEdgeFixture fx)
     private static string DeviceA => SecureEdgeFixture.DeviceIds[0];
     private static string DeviceB => SecureEdgeFixture.DeviceIds[1];
 
+    /// <summary>A device no test ever streams as: a frame ever seen for it came through a spoof.</summary>
+    private static string Victim => SecureEdgeFixture.DeviceIds[4];
+
     [Fact]
     public async Task Device_PublishesToAnotherDevicesTelemetry_IsNotAuthorizedAndNeverProcessed()
     {
         await using var a = new MqttClient(fx.Client(DeviceA));
         await a.ConnectAsync();
-        var before = fx.Rig.Agent.Metrics.FramesReceived;
-        var frame = TelemetryCodec.Encode(Frames.One(DeviceB, "P-SPOOF"));
+        var frame = TelemetryCodec.Encode(Frames.One(Victim, "P-SPOOF"));
 
-        var refused = await Assert.ThrowsAsync<MqttPublishException>(async () => await a.PublishAsync(Topics.Telemetry(DeviceB), frame, MqttQos.AtLeastOnce));
+        var refused = await Assert.ThrowsAsync<MqttPublishException>(async () => await a.PublishAsync(Topics.Telemetry(Victim), frame, MqttQos.AtLeastOnce));
         Assert.Equal(MqttReasonCode.NotAuthorized, refused.ReasonCode);
-        // Its own topic is fine: the broker acknowledges and the edge takes the frame.
+        // Its own topic is fine: the broker acknowledges and the edge takes the frame. One client's messages arrive in
+        // order, so once A's own frame is in, a spoof that got through would be in as well.
         await a.PublishAsync(Topics.Telemetry(DeviceA), TelemetryCodec.Encode(Frames.One(DeviceA, "P-A")), MqttQos.AtLeastOnce);
-        await Eventually.TrueAsync(() => fx.Rig.Agent.Metrics.FramesReceived > before, Deadline, "the edge receives device A's own frame");
-        Assert.Equal(before + 1, fx.Rig.Agent.Metrics.FramesReceived);
+        await Eventually.TrueAsync(() => fx.Rig.Agent.Devices.Find(DeviceA) is not null, Deadline, "the edge receives device A's own frame");
+        Assert.Null(fx.Rig.Agent.Devices.Find(Victim));
     }
 
     [Fact]
     public async Task Device_V311_SpoofedTelemetry_IsDroppedByTheBroker()
     {
         // MQTT 3.1.1 has no reason code in PUBACK: the broker acknowledges and drops. The edge must never see the frame.
-        await using var a = new MqttClient(fx.Client(DeviceA, version: MqttProtocolVersion.V311));
-        await a.ConnectAsync();
-        var before = fx.Rig.Agent.Metrics.FramesReceived;
-        await a.PublishAsync(Topics.Telemetry(DeviceB), TelemetryCodec.Encode(Frames.One(DeviceB, "P-SPOOF")), MqttQos.AtLeastOnce);
+        var device = SecureEdgeFixture.DeviceIds[3];
+        await using var d = new MqttClient(fx.Client(device, version: MqttProtocolVersion.V311));
+        await d.ConnectAsync();
+        await d.PublishAsync(Topics.Telemetry(Victim), TelemetryCodec.Encode(Frames.One(Victim, "P-SPOOF")), MqttQos.AtLeastOnce);
         // Then its own frame: messages of one client arrive in order, so once this one is in, the spoof would have been too.
-        await a.PublishAsync(Topics.Telemetry(DeviceA), TelemetryCodec.Encode(Frames.One(DeviceA, "P-A", sequence: 2)), MqttQos.AtLeastOnce);
-        await Eventually.TrueAsync(() => fx.Rig.Agent.Metrics.FramesReceived > before, Deadline, "the edge receives device A's own frame");
-        Assert.Equal(before + 1, fx.Rig.Agent.Metrics.FramesReceived);
+        await d.PublishAsync(Topics.Telemetry(device), TelemetryCodec.Encode(Frames.One(device, "P-D")), MqttQos.AtLeastOnce);
+        await Eventually.TrueAsync(() => fx.Rig.Agent.Devices.Find(device) is not null, Deadline, "the edge receives the device's own frame");
+        Assert.Null(fx.Rig.Agent.Devices.Find(Victim));
     }
 
     [Theory]
@@ -130,6 +138,7 @@ public sealed class DeviceBrokerAclTests(SecureEdgeFixture fx)
             Devices = 2,
             Qos = MqttQos.AtLeastOnce,
             ClientIdPrefix = "acl-sim",
+            Scenario = SecureEdgeFixture.FleetScenario,
             Tls = fx.Secure.ClientTls(),
             DevicePassword = fx.Secure.Credentials.PasswordOf,
             Duration = TimeSpan.FromSeconds(60),
