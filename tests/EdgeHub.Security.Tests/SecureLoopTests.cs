@@ -1,4 +1,3 @@
-using System.Text;
 using EdgeHub.Parquet;
 using EdgeHub.Security.Tests.Support;
 
@@ -29,63 +28,22 @@ public sealed class SecureLoopTests(SecureLoopFixture fx)
     [Fact]
     public void NoDelta_AtTheEdgeOrTheHub_HoldsARawPatientOrDeviceId()
     {
-        var files = new List<(string Name, byte[] Bytes)>();
+        var scan = new IdentifierScan([.. fx.PatientIds, .. fx.DeviceIds]);
+        var outbox = 0;
         foreach (var delta in fx.Edge.Agent.Store.AllDeltas())
         {
             if (fx.Edge.Agent.Store.ReadDeltaBytes(delta.Sequence) is { } bytes)
             {
-                files.Add(($"edge outbox delta {delta.Sequence}", bytes));
+                scan.ScanParquet($"edge outbox delta {delta.Sequence}", bytes);
+                outbox++;
             }
         }
 
-        Assert.True(files.Count >= 3, $"the edge outbox kept only {files.Count} deltas to scan");
-        var hubFiles = HubParquetFiles();
-        Assert.NotEmpty(hubFiles);
-        files.AddRange(hubFiles.Select(f => ($"hub table file {Path.GetRelativePath(fx.Hub.DataRoot, f)}", File.ReadAllBytes(f))));
-
-        string[] forbidden = [.. fx.PatientIds, .. fx.DeviceIds];
-        var findings = new List<string>();
-        var stringsRead = 0L;
-        foreach (var (name, bytes) in files)
-        {
-            using var reader = new ParquetReader(bytes);
-            var batch = reader.ReadAll();
-            for (var c = 0; c < batch.Schema.Fields.Count; c++)
-            {
-                if (batch.Schema.Fields[c].Type != ParquetType.String)
-                {
-                    continue;
-                }
-
-                var column = batch.String(c);
-                for (var r = 0; r < batch.RowCount; r++)
-                {
-                    stringsRead++;
-                    if (column[r] is { } value && forbidden.FirstOrDefault(id => value.Contains(id, StringComparison.OrdinalIgnoreCase)) is { } hit)
-                    {
-                        findings.Add($"{name}: column {batch.Schema.Fields[c].Name} row {r} = '{value}' holds '{hit}'");
-                    }
-                }
-            }
-
-            foreach (var (key, value) in reader.Metadata)
-            {
-                if (forbidden.FirstOrDefault(id => (key + value).Contains(id, StringComparison.OrdinalIgnoreCase)) is { } hit)
-                {
-                    findings.Add($"{name}: key/value metadata '{key}' holds '{hit}'");
-                }
-            }
-
-            findings.AddRange(RawHits(name, bytes, forbidden));
-        }
-
-        foreach (var log in Directory.EnumerateFiles(fx.Hub.Options.DatasetsRoot, "*.json", SearchOption.AllDirectories))
-        {
-            findings.AddRange(RawHits(log, File.ReadAllBytes(log), forbidden));
-        }
-
-        Assert.True(stringsRead > 0, "no string value was read: the scan looked at nothing");
-        Assert.True(findings.Count == 0, "raw identifiers leaked:\n" + string.Join('\n', findings.Take(20)));
+        Assert.True(outbox >= 3, $"the edge outbox kept only {outbox} deltas to scan");
+        Assert.NotEmpty(HubParquetFiles());
+        scan.ScanTree(fx.Hub.Options.DatasetsRoot);
+        Assert.True(scan.StringsRead > 0, "no string value was read: the scan looked at nothing");
+        Assert.True(scan.Findings.Count == 0, "raw identifiers leaked:\n" + string.Join('\n', scan.Findings.Take(20)));
     }
 
     [Fact]
@@ -94,18 +52,18 @@ public sealed class SecureLoopTests(SecureLoopFixture fx)
         // The scan itself must be able to fail: a delta-shaped file with a raw patient id in a string column is caught.
         var schema = new ParquetSchema([new ParquetField("patient_pseudonym", ParquetType.String), new ParquetField("hr", ParquetType.Float)]);
         var batch = new ColumnBatch(schema, 1);
-        batch.String(0)[0] = fx.PatientIds[0];
+        batch.String(0)[0] = "ward-1/" + fx.PatientIds[0];
         batch.Float(1)[0] = 60;
         batch.RowCount = 1;
         using var stream = new MemoryStream();
-        using (var writer = new ParquetWriter(stream, schema, new ParquetWriterOptions { Compression = ParquetCompression.None }))
+        using (var writer = new ParquetWriter(stream, schema, new ParquetWriterOptions { Compression = ParquetCompression.Snappy }))
         {
             writer.Write(batch);
         }
 
-        using var reader = new ParquetReader(stream.ToArray());
-        Assert.Equal(fx.PatientIds[0], reader.ReadAll().String(0)[0]);
-        Assert.NotEmpty(RawHits("planted", stream.ToArray(), [fx.PatientIds[0]])); // an uncompressed page carries it in clear
+        var scan = new IdentifierScan(fx.PatientIds);
+        scan.ScanParquet("planted", stream.ToArray());
+        Assert.Contains(scan.Findings, f => f.Contains("column patient_pseudonym row 0", StringComparison.Ordinal));
     }
 
     private string[] HubParquetFiles() =>
@@ -125,19 +83,5 @@ public sealed class SecureLoopTests(SecureLoopFixture fx)
         }
 
         return rows;
-    }
-
-    /// <summary>Occurrences of any id in the raw bytes (UTF-8, case-insensitive on ASCII).</summary>
-    private static IEnumerable<string> RawHits(string name, byte[] bytes, IEnumerable<string> ids)
-    {
-        var lower = Encoding.Latin1.GetString(bytes).ToLowerInvariant();
-        foreach (var id in ids)
-        {
-            var at = lower.IndexOf(id.ToLowerInvariant(), StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                yield return $"{name}: raw bytes hold '{id}' at offset {at}";
-            }
-        }
     }
 }
