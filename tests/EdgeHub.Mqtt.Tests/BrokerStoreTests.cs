@@ -76,4 +76,43 @@ public sealed class BrokerStoreTests
         Assert.Equal("alice", session.Username);
         Assert.Equal([4998L, 4999, 5000], session.Queue.Keys);
     }
+
+    [Fact]
+    public async Task Restart_WithLowerQueueLimit_DropsTheNewestOnce_AndTheyStayDropped()
+    {
+        var dir = TestSupport.TempDir();
+        async Task<MqttBroker> Start(int limit) => await TestSupport.StartBrokerAsync(o => { o.PersistenceDirectory = dir; o.MaxQueuedMessages = limit; });
+        MqttClient Sub(int port) => TestSupport.Client(port, "limited", configure: o => { o.CleanStart = false; o.SessionExpiryInterval = 600; o.AutoReconnect = false; });
+        await using (var broker = await Start(100))
+        {
+            await using (var sub = Sub(broker.Port))
+            {
+                await sub.ConnectAsync();
+                await sub.SubscribeAsync("q/#", MqttQos.AtLeastOnce);
+                await sub.DisconnectAsync();
+            }
+            await using var pub = TestSupport.Client(broker.Port, "limited-pub");
+            await pub.ConnectAsync();
+            for (var i = 0; i < 10; i++)
+            {
+                await pub.PublishAsync("q/" + i, new byte[] { (byte)i }, MqttQos.AtLeastOnce);
+            }
+        }
+        await using (var lowered = await Start(4))
+        {
+            Assert.Equal(1, lowered.SessionCount);
+        }
+        await using (var raised = await Start(100))
+        {
+            var got = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            await using var sub = Sub(raised.Port);
+            sub.MessageReceived = (m, _) => { got.Enqueue(m.Topic); return ValueTask.CompletedTask; };
+            await sub.ConnectAsync();
+            await TestSupport.WaitUntilAsync(() => got.Count >= 4, "the four oldest queued messages");
+            await sub.SubscribeAsync("marker", MqttQos.AtLeastOnce);
+            await sub.PublishAsync("marker", new byte[] { 1 }, MqttQos.AtLeastOnce);
+            await TestSupport.WaitUntilAsync(() => got.Contains("marker"), "the marker after the restored queue");
+            Assert.Equal(["q/0", "q/1", "q/2", "q/3", "marker"], got);
+        }
+    }
 }

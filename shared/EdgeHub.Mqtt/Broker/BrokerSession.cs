@@ -293,9 +293,13 @@ internal sealed class BrokerSession
         return list;
     }
 
-    /// <summary>Restores queued messages loaded from disk (unpooled), keeping their journal sequence numbers.</summary>
-    public void Restore(IEnumerable<Queued> messages)
+    /// <summary>
+    /// Restores queued messages loaded from disk (unpooled), keeping their journal sequence numbers; beyond the queue
+    /// limit the newest are dropped (the same policy as live delivery) and their sequence numbers returned.
+    /// </summary>
+    public List<long> Restore(IEnumerable<Queued> messages)
     {
+        var dropped = new List<long>();
         lock (Sync)
         {
             foreach (var q in messages)
@@ -305,7 +309,13 @@ internal sealed class BrokerSession
                 {
                     _queue.Enqueue(q);
                 }
+                else
+                {
+                    DroppedMessages++;
+                    dropped.Add(q.Sequence);
+                }
             }
         }
+        return dropped;
     }
 }

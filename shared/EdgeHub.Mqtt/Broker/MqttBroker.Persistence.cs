@@ -47,7 +47,10 @@ public sealed partial class MqttBroker
                 session.Subscriptions[request.TopicFilter] = sub;
                 _subscriptions.Add(sub);
             }
-            session.Restore(record.Queue.Values);
+            foreach (var sequence in session.Restore(record.Queue.Values))
+            {
+                record.Queue.Remove(sequence); // over the (possibly lowered) queue limit: not written back by the compaction
+            }
             queued += record.Queue.Count;
             session.Journal = _store;
             _sessions[record.ClientId] = session;
