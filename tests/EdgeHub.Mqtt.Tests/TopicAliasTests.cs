@@ -44,6 +44,25 @@ public sealed class TopicAliasTests
         ], seen);
     }
 
+    [Fact]
+    public async Task Broker_FirstMessageOnTopicTooLargeForClient_AliasOnlySetByTheFirstOneDelivered()
+    {
+        await using var broker = await TestSupport.StartBrokerAsync();
+        await using var raw = await RawConnection.ConnectAsync(broker.Port, "alias-size", configure: c => { c.TopicAliasMaximum = 4; c.MaximumPacketSize = 200; });
+        await raw.SendAsync(new MqttSubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("big/#", MqttQos.AtMostOnce)] });
+        Assert.IsType<MqttSubAckPacket>(await raw.ReadAsync());
+        await using var pub = TestSupport.Client(broker.Port, "alias-size-pub");
+        await pub.ConnectAsync();
+        await pub.PublishAsync("big/a", new byte[500], MqttQos.AtLeastOnce); // dropped for this client [MQTT-3.1.2-25]
+        await pub.PublishAsync("big/a", "1"u8.ToArray(), MqttQos.AtLeastOnce);
+        await pub.PublishAsync("big/a", "2"u8.ToArray(), MqttQos.AtLeastOnce);
+        var first = Assert.IsType<MqttPublishPacket>(await raw.ReadAsync());
+        var second = Assert.IsType<MqttPublishPacket>(await raw.ReadAsync());
+        // The dropped message never told the client about an alias, so the first delivered one must carry the topic.
+        Assert.Equal(("big/a", (ushort)1, "1"), (first.Topic, first.TopicAlias, Encoding.ASCII.GetString(first.Payload.Span)));
+        Assert.Equal(("", (ushort)1, "2"), (second.Topic, second.TopicAlias, Encoding.ASCII.GetString(second.Payload.Span)));
+    }
+
     [Theory]
     [InlineData(MqttProtocolVersion.V500)]
     [InlineData(MqttProtocolVersion.V311)]
