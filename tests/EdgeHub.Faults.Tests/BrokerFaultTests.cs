@@ -9,8 +9,9 @@ namespace EdgeHub.Faults.Tests;
 
 /// <summary>
 /// Faults of the uplink between edge and hub: the standalone broker (`edgehub broker --persistence DIR`) SIGKILLed at
-/// random points and restarted, and the edge cut off from it for a while (its TCP path dropped and refused) while
-/// devices keep streaming; plus what a broker restart must keep of persistent sessions.
+/// random points and restarted, the edge cut off from it for a while (its TCP path dropped and refused) while devices
+/// keep streaming, a half-open link (deltas arrive, acks vanish: resends the hub must de-duplicate); plus what a broker
+/// restart must keep of persistent sessions.
 /// </summary>
 [Collection(FaultCollection.Name)]
 public class BrokerFaultTests(ITestOutputHelper output)
@@ -36,6 +37,23 @@ public class BrokerFaultTests(ITestOutputHelper output)
         rig.Log($"uplink healed ({await rig.EdgeMetricAsync("edgehub_edge_store_unacked_deltas")} deltas waiting)");
         rig.Uplink.Heal();
         await run.WaitEdgeMetricAsync("edgehub_edge_deltas_acked_total", acked + 3, TimeSpan.FromSeconds(60), "the queued deltas arrive once the link heals");
+
+        // A half-open link: the edge's deltas still reach the hub and are committed, but acks (and PUBACKs) vanish; once
+        // the hub committed deltas the edge never heard about, the link resets and the edge reconnects and resends every
+        // unacknowledged delta (its MQTT client resends un-PUBACKed PUBLISHes too): the hub must see them as duplicates.
+        const string Committed = "result=\"committed\"";
+        var committed = await rig.HubMetricAsync("ehub_hub_deltas_total", Committed);
+        rig.Log("uplink half-open: replies dropped");
+        rig.Uplink.DropReplies = true;
+        await Eventually.TrueAsync(async () => await rig.HubMetricAsync("ehub_hub_deltas_total", Committed) >= committed + 1, TimeSpan.FromSeconds(60),
+            "the hub commits a delta sent over the half-open link");
+        rig.Uplink.Cut();
+        rig.Uplink.DropReplies = false;
+        rig.Uplink.Heal();
+        acked = await run.AckedAsync();
+        await run.WaitEdgeMetricAsync("edgehub_edge_deltas_acked_total", acked + 3, TimeSpan.FromSeconds(60), "acks flow again after the link reset");
+        await Eventually.TrueAsync(async () => await rig.HubMetricAsync("ehub_hub_deltas_total", "result=\"duplicate\"") > 0, TimeSpan.FromSeconds(30),
+            "the hub recognises the resent, already committed delta as a duplicate");
 
         await KillBrokerAsync(rig, run, 2);
         var audit = await run.FinishAsync(ward, everyFrameKept: true);

@@ -40,6 +40,14 @@ public class DiskQuotaTests(ITestOutputHelper output)
         var keptOlder = offline.Windows.Count(w => w.Sequence is null && w.Label is not null && Id(w.WindowId) < oldestPlain);
         Assert.True(keptOlder > 0, $"no unsent labelled window older than the oldest plain one ({oldestPlain}) survived the quota");
 
+        // The policy keeps holding while data keeps coming: another pass drops more, and the store stays near its quota
+        // (passes run every 5 s, so it may overshoot by what arrives in between, never grow without bound).
+        var dropped = metrics["edgehub_edge_store_dropped_rows"];
+        await run.WaitEdgeMetricAsync("edgehub_edge_store_dropped_rows", dropped + 1, TimeSpan.FromSeconds(60), "a later quota pass drops more rows");
+        var usedLater = await rig.EdgeMetricAsync("edgehub_edge_store_used_bytes");
+        rig.Log($"later: {usedLater / 1024:F0} KB used, {await rig.EdgeMetricAsync("edgehub_edge_store_dropped_rows")} rows dropped");
+        Assert.True(usedLater <= QuotaMb * 1024 * 1024 * 1.5, $"the store uses {usedLater / 1024:F0} KB, far beyond its {QuotaMb * 1024:F0} KB quota");
+
         rig.Log("uplink healed");
         rig.Uplink.Heal();
         var audit = await run.FinishAsync(ward, everyFrameKept: false, ackedRowsMayBePruned: true);

@@ -6,7 +6,8 @@ namespace EdgeHub.Testing;
 /// <summary>
 /// A TCP relay on a fixed loopback port in front of a service, for network partitions in tests: <see cref="Cut"/> drops
 /// every relayed connection and refuses new ones (clients see the peer vanish, as when a link fails), <see cref="Heal"/>
-/// accepts again. The service behind it never notices anything but its clients going away.
+/// accepts again; <see cref="DropReplies"/> makes the link half-open (requests still reach the service, its answers vanish).
+/// The service behind it never notices anything but its clients going away.
 /// </summary>
 public sealed class TcpRelay : IAsyncDisposable
 {
@@ -17,6 +18,7 @@ public sealed class TcpRelay : IAsyncDisposable
     private CancellationTokenSource? _accepting;
     private Task? _acceptLoop;
     private long _connections;
+    private volatile bool _dropReplies;
 
     /// <summary>Creates a relay from 127.0.0.1:<paramref name="port"/> to 127.0.0.1:<paramref name="targetPort"/> (not yet listening).</summary>
     public TcpRelay(int port, int targetPort)
@@ -30,6 +32,16 @@ public sealed class TcpRelay : IAsyncDisposable
 
     /// <summary>True while the relay accepts and forwards.</summary>
     public bool IsOpen => _listener is not null;
+
+    /// <summary>
+    /// While true, bytes from the service back to its clients are swallowed (connections stay up): the client's requests
+    /// take effect but it never hears so, as behind a half-failed link or a lost return path.
+    /// </summary>
+    public bool DropReplies
+    {
+        get => _dropReplies;
+        set => _dropReplies = value;
+    }
 
     /// <summary>Connections relayed since creation.</summary>
     public long Connections => Interlocked.Read(ref _connections);
@@ -140,7 +152,7 @@ public sealed class TcpRelay : IAsyncDisposable
     {
         try
         {
-            await Task.WhenAny(PumpAsync(a.GetStream(), b.GetStream()), PumpAsync(b.GetStream(), a.GetStream())).ConfigureAwait(false);
+            await Task.WhenAny(PumpAsync(a.GetStream(), b.GetStream(), null), PumpAsync(b.GetStream(), a.GetStream(), this)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or SocketException)
         {
@@ -158,7 +170,8 @@ public sealed class TcpRelay : IAsyncDisposable
         }
     }
 
-    private static async Task PumpAsync(NetworkStream from, NetworkStream to)
+    /// <param name="replies">The relay when this pump carries the service's replies (subject to <see cref="DropReplies"/>).</param>
+    private static async Task PumpAsync(NetworkStream from, NetworkStream to, TcpRelay? replies)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -166,6 +179,11 @@ public sealed class TcpRelay : IAsyncDisposable
             int n;
             while ((n = await from.ReadAsync(buffer).ConfigureAwait(false)) > 0)
             {
+                if (replies is { _dropReplies: true })
+                {
+                    continue;
+                }
+
                 await to.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
             }
         }

@@ -167,6 +167,24 @@ public sealed class FaultRig : IAsyncDisposable
             : throw new InvalidOperationException($"hub GET {path}: {(int)response.StatusCode} {body}");
     }
 
+    /// <summary>Sum of the hub's Prometheus series named <paramref name="name"/> whose labels contain <paramref name="label"/> (e.g. result="duplicate").</summary>
+    public async Task<double> HubMetricAsync(string name, string label)
+    {
+        var text = await _http.GetStringAsync(new Uri($"http://127.0.0.1:{HubHttpPort}/metrics"));
+        double sum = 0;
+        foreach (var line in text.Split('\n'))
+        {
+            var space = line.LastIndexOf(' ');
+            if (line.StartsWith(name + "{", StringComparison.Ordinal) && line.Contains(label, StringComparison.Ordinal) && space > 0
+                && double.TryParse(line.AsSpan(space + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+            {
+                sum += v;
+            }
+        }
+
+        return sum;
+    }
+
     /// <summary>One edge metric (0 when absent).</summary>
     public async Task<double> EdgeMetricAsync(string name) => (await EdgeMetricsAsync()).GetValueOrDefault(name);
 
