@@ -130,20 +130,10 @@ public sealed class RealEdgeRolloutTests : IAsyncLifetime
     [Fact]
     public async Task RealEdges_CandidateThatDisagreesInShadow_IsRolledBack_AndTheCanaryReturnsToTheLastGoodModel()
     {
-        // The region's model A (trained here, registered and made the region's model directly) serves on all five edges.
-        var registry = _hub.Get<ModelRegistry>();
-        var rows = new SyntheticFeatureGenerator(seed: 9).Generate(6000, firstPatient: 0, windowsPerPatient: 30);
-        var trained = MlpTrainer.TrainFull(SyntheticFeatureGenerator.ToTrainingSet(HoldoutDefinition.Default, 1, null, (rows, false)),
-            TrainerOptions.Mlp with { Epochs = 2, Seed = 3 });
-        var (a, _) = await registry.RegisterAsync(new ModelRegistration { Region = "eu", Training = trained, DatasetVersion = 1 }, CancellationToken.None);
-        await _hub.Get<RolloutService>().MutateAsync("eu", (engine, now) => (0, engine.SetRegionModel(a.Version, now, "test: seed model")), CancellationToken.None);
-        await _edges.WaitAllServingAsync(a.Version, TimeSpan.FromSeconds(60));
+        var (trained, a) = await SeedRegionModelAsync();
 
         // Candidate B: A with its class outputs rotated by one (an export bug): it loads and runs, and disagrees on every window.
-        var (b, _) = await registry.RegisterAsync(new ModelRegistration
-        {
-            Region = "eu", Training = trained with { Model = RotateClasses(trained.Model), Mode = TrainingMode.Differential }, DatasetVersion = 1, Parent = a,
-        }, CancellationToken.None);
+        var b = await RegisterChildAsync(trained with { Model = RotateClasses(trained.Model) }, a);
         var canary = _edges.Agents["e1"];
         var served = new System.Collections.Concurrent.ConcurrentQueue<string>();
         canary.Models.Swapped += (version, _) => served.Enqueue(version ?? "(none)");
@@ -182,6 +172,99 @@ public sealed class RealEdgeRolloutTests : IAsyncLifetime
             await stop.CancelAsync();
             await streaming.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
+    }
+
+    [Fact]
+    public async Task RealEdges_OperatorActions_AreExplicit_RecordedWithActorAndReason_AndRefusedWhenTheStateForbids()
+    {
+        var (trained, a) = await SeedRegionModelAsync();
+        var b = await RegisterChildAsync(trained with { Model = trained.Model.Clone() }, a, "operator test candidate");
+
+        // Long bake times: nothing advances unless an operator promotes.
+        var id = await CreateRolloutAsync(new
+        {
+            region = "eu", modelVersion = b.Version, canaryEdges = new[] { "e1" }, canaryDurationSeconds = 3600, shadowWindows = 0,
+            waves = new object[] { new { edges = 2, intervalSeconds = 3600 }, new { percent = 100, intervalSeconds = 3600 } }, actor = "alice",
+        });
+        await WaitRolloutAsync(id, "Canary", TimeSpan.FromSeconds(30));
+        await ActAsync(id, "pause", new { reason = "lunch", actor = "alice" }, HttpStatusCode.OK);
+        Assert.Contains("resume it before promoting", await ActAsync(id, "promote", new { actor = "alice" }, HttpStatusCode.Conflict), StringComparison.Ordinal);
+        await ActAsync(id, "resume", new { }, HttpStatusCode.OK);
+        Assert.Contains("not paused", await ActAsync(id, "resume", new { }, HttpStatusCode.Conflict), StringComparison.Ordinal);
+
+        // The canary really serves B and the hub knows: promote starts wave 1 now instead of in an hour.
+        await Eventually.TrueAsync(async () => (await RolloutAsync(id))["running"]!.AsObject().ContainsKey("e1"), TimeSpan.FromSeconds(30), "the hub sees e1 running the candidate");
+        await ActAsync(id, "promote", new { reason = "canary fine", actor = "alice" }, HttpStatusCode.OK);
+        var waves = await RolloutAsync(id);
+        Assert.Equal(("Waves", 3), (waves["state"]!.GetValue<string>(), waves["assigned"]!.AsObject().Count));
+
+        // An edge pinned mid-rollout leaves it and serves its pin; the last promote completes the rollout without it.
+        var assigned = waves["assigned"]!.AsObject();
+        var pinned = waves["targets"]!.AsArray().Select(t => t!.GetValue<string>()).Last(t => !assigned.ContainsKey(t));
+        var pin = await _hub.Operator.PutAsJsonAsync($"/api/v1/edges/{pinned}/pin", new { modelVersion = a.Version, reason = "validation study", actor = "bob" });
+        Assert.Equal(HttpStatusCode.OK, pin.StatusCode);
+        await Eventually.TrueAsync(async () => (await RolloutAsync(id))["running"]!.AsObject().Count == 3, TimeSpan.FromSeconds(30), "wave 1 edges run the candidate");
+        await ActAsync(id, "promote", new { actor = "alice" }, HttpStatusCode.OK);
+        await WaitRolloutAsync(id, "Waves", TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(async () => (await RolloutAsync(id))["running"]!.AsObject().Count == 4, TimeSpan.FromSeconds(30), "wave 2 edges run the candidate");
+        await ActAsync(id, "promote", new { actor = "alice" }, HttpStatusCode.OK);
+        var done = await WaitRolloutAsync(id, "Complete", TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => _edges.Serving().Count(kv => kv.Value == b.Version) == 4 && _edges.Serving()[pinned] == a.Version,
+            TimeSpan.FromSeconds(30), $"four edges serve the candidate, pinned {pinned} its pin");
+        Assert.Contains("is finished", await ActAsync(id, "promote", new { }, HttpStatusCode.Conflict), StringComparison.Ordinal);
+        Assert.Contains("is finished", await ActAsync(id, "pause", new { }, HttpStatusCode.Conflict), StringComparison.Ordinal);
+
+        // Unpinned, the edge follows the region's model; unpinning twice is refused.
+        Assert.Equal(HttpStatusCode.OK, (await _hub.Operator.DeleteAsync($"/api/v1/edges/{pinned}/pin?reason=study%20over&actor=carol")).StatusCode);
+        await _edges.WaitAllServingAsync(b.Version, TimeSpan.FromSeconds(30));
+        var again = await _hub.Operator.DeleteAsync($"/api/v1/edges/{pinned}/pin");
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("not pinned", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var history = done["history"]!.AsArray().Select(h => h!.AsObject()).ToList();
+        var actions = history.Where(h => h["actor"] is not null).Select(h => (h["kind"]!.GetValue<string>(), h["actor"]!.GetValue<string>(), h["detail"]!.GetValue<string>())).ToList();
+        Assert.Contains(actions, x => x == ("transition", "alice (operator token)", "paused: lunch"));
+        Assert.Contains(actions, x => x.Item1 == "transition" && x.Item2 == "operator" && x.Item3 == "resumed");
+        Assert.Contains(actions, x => x == ("promote", "alice (operator token)", "canary ends now, without the rest of its bake time: canary fine"));
+        Assert.Contains(actions, x => x.Item1 == "pin" && x.Item2 == "bob (operator token)" && x.Item3.StartsWith($"{pinned} pinned to {a.Version}: validation study", StringComparison.Ordinal));
+        Assert.Equal(3, actions.Count(x => x.Item1 == "promote"));
+        var log = (await _hub.Viewer.GetFromJsonAsync<JsonArray>("/api/v1/regions/eu/rollout-log"))!.Select(e => e!.AsObject()).ToList();
+        Assert.Contains(log, e => e["kind"]!.GetValue<string>() == "unpin" && e["actor"]!.GetValue<string>() == "carol (operator token)"
+            && e["detail"]!.GetValue<string>() == $"{pinned} unpinned from {a.Version}: study over");
+        Assert.Contains(log, e => e["kind"]!.GetValue<string>() == "promote" && e["detail"]!.GetValue<string>().StartsWith(id + ": ", StringComparison.Ordinal));
+    }
+
+    private async Task<JsonObject> RolloutAsync(string id) => (await _hub.Viewer.GetFromJsonAsync<JsonObject>($"/api/v1/rollouts/{id}"))!;
+
+    /// <summary>Posts an operator action and checks the status; returns the body (the refusal's reason on 409).</summary>
+    private async Task<string> ActAsync(string id, string verb, object body, HttpStatusCode expected)
+    {
+        using var response = await _hub.Operator.PostAsJsonAsync($"/api/v1/rollouts/{id}/{verb}", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{verb}: {(int)response.StatusCode} {text}");
+        return text;
+    }
+
+    /// <summary>Trains model A here, registers it and makes it the region's model directly; waits until all five edges serve it.</summary>
+    private async Task<(TrainingResult Trained, RegisteredModel Model)> SeedRegionModelAsync()
+    {
+        var rows = new SyntheticFeatureGenerator(seed: 9).Generate(6000, firstPatient: 0, windowsPerPatient: 30);
+        var trained = MlpTrainer.TrainFull(SyntheticFeatureGenerator.ToTrainingSet(HoldoutDefinition.Default, 1, null, (rows, false)),
+            TrainerOptions.Mlp with { Epochs = 2, Seed = 3 });
+        var (a, _) = await _hub.Get<ModelRegistry>().RegisterAsync(new ModelRegistration { Region = "eu", Training = trained, DatasetVersion = 1 }, CancellationToken.None);
+        await _hub.Get<RolloutService>().MutateAsync("eu", (engine, now) => (0, engine.SetRegionModel(a.Version, now, "test: seed model")), CancellationToken.None);
+        await _edges.WaitAllServingAsync(a.Version, TimeSpan.FromSeconds(60));
+        return (trained, a);
+    }
+
+    /// <summary>Registers <paramref name="training"/> as a differential child of <paramref name="parent"/> (signed, approved: no gate ran).</summary>
+    private async Task<RegisteredModel> RegisterChildAsync(TrainingResult training, RegisteredModel parent, string createdBy = "test")
+    {
+        var (model, _) = await _hub.Get<ModelRegistry>().RegisterAsync(new ModelRegistration
+        {
+            Region = "eu", Training = training with { Mode = TrainingMode.Differential }, DatasetVersion = parent.DatasetVersion, Parent = parent, CreatedBy = createdBy,
+        }, CancellationToken.None);
+        return model;
     }
 
     /// <summary>The model with its output classes rotated by one: class c gets the logit of class c + 1.</summary>

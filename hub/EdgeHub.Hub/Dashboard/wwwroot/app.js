@@ -135,7 +135,7 @@ async function act(rolloutId, verb) {
   const res = await fetch(`/api/v1/rollouts/${encodeURIComponent(rolloutId)}/${verb}`, {
     method: "POST",
     headers: { Authorization: "Bearer " + token(), "Content-Type": "application/json" },
-    body: JSON.stringify({ reason: `dashboard ${verb}` }),
+    body: JSON.stringify({ reason: `dashboard ${verb}`, actor: "dashboard" }),
   });
   if (!res.ok) {
     let reason = await res.text();
@@ -192,7 +192,7 @@ function renderRollouts(s) {
     ul.className = "events";
     for (const ev of r.recentEvents.slice(-4)) {
       const li = document.createElement("li");
-      li.textContent = `${new Date(ev.at).toLocaleTimeString()} ${ev.kind}: ${ev.detail}`;
+      li.textContent = `${new Date(ev.at).toLocaleTimeString()} ${ev.kind}: ${ev.detail}` + (ev.actor ? ` (by ${ev.actor})` : "");
       ul.appendChild(li);
     }
     div.appendChild(ul);
