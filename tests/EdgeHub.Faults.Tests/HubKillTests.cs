@@ -41,9 +41,5 @@ public class HubKillTests(ITestOutputHelper output)
         var audit = await run.FinishAsync(ward, everyFrameKept: true);
         Assert.True(audit.HubWindows > 150, $"only {audit.HubWindows} windows reached the dataset");
         Assert.True(audit.HubLabelledWindows > 0, $"no labelled window reached the dataset ({ward.Answered.Count} alerts answered)");
-        // The edge never died: every alert the clinician confirmed (and the edge recorded) has labelled windows in the dataset.
-        var unlabelled = ward.Answered.Keys.Where(a => audit.Edge.Alerts.Contains(a) && !audit.IsLabelled(a)).ToList();
-        rig.Log($"{ward.Answered.Count} alerts confirmed, {unlabelled.Count} without labelled windows in the dataset");
-        Assert.True(unlabelled.Count == 0, $"seed {run.Seed}: confirmed alerts without labelled windows in the dataset: {string.Join(", ", unlabelled.Take(5))}\n{audit.Describe()}");
     }
 }

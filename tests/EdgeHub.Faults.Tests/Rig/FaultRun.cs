@@ -43,7 +43,8 @@ public sealed class FaultRun
     /// <summary>
     /// The common end of a scenario: stop the devices, wait until the edge has flushed everything, check every service
     /// recovered, audit the dataset against the edge store (exactly once), the catalog against the dataset, and, when
-    /// <paramref name="everyFrameKept"/> (the edge neither died nor dropped rows under its quota), the devices' time lines.
+    /// <paramref name="everyFrameKept"/> (the edge neither died nor dropped rows under its quota), the devices' time lines
+    /// and that every alert the clinician confirmed reached the dataset labelled.
     /// </summary>
     public async Task<DatasetAudit> FinishAsync(WardFeed ward, bool everyFrameKept, bool ackedRowsMayBePruned = false)
     {
@@ -56,6 +57,7 @@ public sealed class FaultRun
         if (everyFrameKept)
         {
             AssertNoDeviceGaps(audit);
+            AssertConfirmedAlertsLabelled(ward, audit);
         }
 
         return audit;
@@ -130,6 +132,17 @@ public sealed class FaultRun
         ArgumentNullException.ThrowIfNull(audit);
         var gaps = audit.DeviceGaps();
         Assert.True(gaps.Count == 0, $"seed {Seed}: {gaps.Count} breaks in device time lines, e.g. {string.Join("; ", gaps.Take(5))}");
+    }
+
+    /// <summary>Every alert the clinician confirmed (and the edge recorded) has labelled windows in the dataset.</summary>
+    public void AssertConfirmedAlertsLabelled(WardFeed ward, DatasetAudit audit)
+    {
+        ArgumentNullException.ThrowIfNull(ward);
+        ArgumentNullException.ThrowIfNull(audit);
+        var unlabelled = ward.Answered.Keys.Where(a => audit.Edge.Alerts.Contains(a) && !audit.IsLabelled(a)).ToList();
+        _rig.Log($"{ward.Answered.Count} alerts confirmed, {unlabelled.Count} without labelled windows in the dataset");
+        Assert.True(unlabelled.Count == 0,
+            $"seed {Seed}: confirmed alerts without labelled windows in the dataset: {string.Join(", ", unlabelled.Take(5))}\n{audit.Describe()}");
     }
 
     /// <summary>
