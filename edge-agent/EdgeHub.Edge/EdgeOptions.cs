@@ -53,6 +53,9 @@ public sealed class EdgeOptions
     /// <summary>Base URL of the hub's HTTP API, for model downloads whose assignment Url is relative.</summary>
     public string? HubUrl { get; set; }
 
+    /// <summary>Clinician page access: tokens per clinician and site (none = the page and its API refuse everyone).</summary>
+    public ClinicianOptions Clinician { get; set; } = new();
+
     /// <summary>Seconds between status messages.</summary>
     public double StatusIntervalSeconds { get; set; } = 5;
 
@@ -131,6 +134,7 @@ public sealed class EdgeOptions
         Sealing.Validate();
         Alerts.Validate();
         Inference.Validate();
+        Clinician.Validate();
     }
 
     internal static void Check(bool ok, string message)

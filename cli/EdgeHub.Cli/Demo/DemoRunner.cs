@@ -94,7 +94,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
         output.WriteLine($"demo: hub dashboard {hubUrl}/  (operator token in {HubSecrets.OperatorTokenPath(hubOptions)}; this run's token: {operatorToken})");
         foreach (var rig in _rigs)
         {
-            output.WriteLine($"demo: edge {rig.EdgeId} ({rig.Region}) clinician page {rig.EdgeUrl}/  devices broker {(_secure is null ? "" : "mqtts://")}127.0.0.1:{rig.DeviceBrokerPort}");
+            output.WriteLine($"demo: edge {rig.EdgeId} ({rig.Region}) clinician page {rig.ClinicianUrl}  devices broker {(_secure is null ? "" : "mqtts://")}127.0.0.1:{rig.DeviceBrokerPort}");
         }
 
         if (_secure is not null)
@@ -183,6 +183,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
         var edgePort = FreePort();
         var edgeUrl = $"http://127.0.0.1:{FreePort()}";
         var pseudonymKey = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"demo-region-key-{region}")));
+        // A fresh clinician token per run: the page and its API refuse requests without one.
+        var clinicianToken = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
         // The fleet is built first (nothing connects yet): a secure device broker needs its devices' logins at start.
         var fleet = new Fleet(new FleetOptions
         {
@@ -212,6 +214,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
                 o.HubUrl = hubUrl;
                 o.StatusIntervalSeconds = 2;
                 o.Sealing.MaxSeconds = 5;
+                o.Clinician.Tokens.Add(new ClinicianToken { Name = $"demo-clinician-{region}", Token = clinicianToken });
             });
             await app.StartAsync(ct).ConfigureAwait(false);
             var agent = app.Services.GetRequiredService<EdgeAgent>();
@@ -226,7 +229,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
                 Password = _secure?.Credentials.PasswordOf(clinician),
             }, fleet.Truth, new ClinicianBotOptions { ClientId = $"clinician-bot-{region}", Delay = TimeSpan.FromSeconds(2) });
             await bot.StartAsync(ct).ConfigureAwait(false);
-            return new RegionRig(region, edgeId, edgeUrl, agent.DeviceBrokerPort, app, agent, fleet, bot);
+            return new RegionRig(region, edgeId, edgeUrl, $"{edgeUrl}/#token={clinicianToken}", agent.DeviceBrokerPort, app, agent, fleet, bot);
         }
         catch
         {

@@ -3,13 +3,18 @@ using System.Threading.Channels;
 using EdgeHub.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeHub.Edge.Hosting;
 
 /// <summary>
-/// Endpoints behind the clinician page (wwwroot/index.html): <c>GET /api/alerts/stream</c>, server-sent events of every
-/// alert message the agent publishes (raised, updated, cleared), and <c>POST /api/labels</c>, a clinician's
-/// acknowledge / confirm / reject / relabel, handed to <see cref="EdgeAgent.SubmitLabel"/>.
+/// Endpoints behind the clinician page (wwwroot/index.html), all behind a clinician token (<see cref="ClinicianAccess"/>):
+/// <c>POST /api/clinician/session</c> (Bearer token in, HttpOnly sign-in cookie out) and <c>DELETE</c> (sign out),
+/// <c>GET /api/alerts</c> (active alerts), <c>GET /api/alerts/stream</c>, server-sent events of every alert message the
+/// agent publishes (raised, updated, cleared), and <c>POST /api/labels</c>, a clinician's acknowledge / confirm / reject /
+/// relabel, handed to <see cref="EdgeAgent.SubmitLabel"/> with the token's name as the labeller. Alerts and labels are
+/// limited to the token's sites (403 for another site's alert or <c>?site=</c>).
 /// </summary>
 public static class ClinicianEndpoints
 {
@@ -23,12 +28,81 @@ public static class ClinicianEndpoints
     public static void Map(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/api/alerts/stream", StreamAsync);
-        app.MapPost("/api/labels", SubmitAsync);
+        var access = new ClinicianAccess(app.Services.GetRequiredService<EdgeOptions>().Clinician);
+        var audit = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeHub.Edge.Clinician");
+        app.MapPost("/api/clinician/session", (HttpContext http) => SignIn(http, access));
+        app.MapDelete("/api/clinician/session", SignOut);
+        app.MapGet("/api/alerts", (HttpContext http, EdgeAgent agent) => Active(http, agent, access));
+        app.MapGet("/api/alerts/stream", (HttpContext http, EdgeAgent agent, CancellationToken ct) => StreamAsync(http, agent, access, ct));
+        app.MapPost("/api/labels", (HttpContext http, EdgeAgent agent, CancellationToken ct) => SubmitAsync(http, agent, access, audit, ct));
     }
 
-    private static async Task StreamAsync(HttpContext http, EdgeAgent agent, CancellationToken ct)
+    private static IResult SignIn(HttpContext http, ClinicianAccess access)
     {
+        // Only the header is accepted here: a sign-in must present the token itself, not ride on an earlier cookie.
+        var bearer = ClinicianAccess.Bearer(http);
+        if (bearer is null)
+        {
+            return ClinicianAccess.Unauthorized("sign-in needs Authorization: Bearer <token> (the page sends the #token=… of its link)");
+        }
+
+        if (access.Authenticate(http, out var failure) is not { } holder)
+        {
+            return failure!;
+        }
+
+        http.Response.Cookies.Append(ClinicianAccess.CookieName, bearer, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Strict,
+            Secure = http.Request.IsHttps,
+            Path = "/api/",
+            MaxAge = access.SessionLifetime,
+        });
+        return Results.Ok(new SessionInfo(holder.Name, [.. holder.Sites]));
+    }
+
+    private static IResult SignOut(HttpContext http)
+    {
+        http.Response.Cookies.Delete(ClinicianAccess.CookieName, new CookieOptions { Path = "/api/" });
+        return Results.NoContent();
+    }
+
+    private static IResult Active(HttpContext http, EdgeAgent agent, ClinicianAccess access)
+    {
+        if (access.Authenticate(http, out var failure) is not { } holder)
+        {
+            return failure!;
+        }
+
+        var active = agent.Alerts.Active();
+        var parts = new List<string>(active.Length);
+        foreach (var alert in active)
+        {
+            if (holder.Allows(alert.SiteId))
+            {
+                parts.Add(JsonSerializer.Serialize(alert, ContractsJson.Default.AlertMessage));
+            }
+        }
+
+        return Results.Text("[" + string.Join(",", parts) + "]", "application/json");
+    }
+
+    private static async Task StreamAsync(HttpContext http, EdgeAgent agent, ClinicianAccess access, CancellationToken ct)
+    {
+        if (access.Authenticate(http, out var failure) is not { } holder)
+        {
+            await failure!.ExecuteAsync(http);
+            return;
+        }
+
+        string? site = http.Request.Query["site"];
+        if (!string.IsNullOrEmpty(site) && !holder.Allows(site))
+        {
+            await ClinicianAccess.Forbidden(holder, site).ExecuteAsync(http);
+            return;
+        }
+
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         // Published fires on the inference thread: only enqueue there; this request's loop does the writing.
@@ -37,7 +111,14 @@ public static class ClinicianEndpoints
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
         });
-        void OnPublished(AlertMessage m) => channel.Writer.TryWrite(m);
+        void OnPublished(AlertMessage m)
+        {
+            if (holder.Allows(m.SiteId) && (string.IsNullOrEmpty(site) || m.SiteId == site))
+            {
+                channel.Writer.TryWrite(m);
+            }
+        }
+
         agent.Alerts.Published += OnPublished;
         try
         {
@@ -85,8 +166,14 @@ public static class ClinicianEndpoints
         }
     }
 
-    private static async Task<IResult> SubmitAsync(HttpContext http, EdgeAgent agent, CancellationToken ct)
+    private static async Task<IResult> SubmitAsync(HttpContext http, EdgeAgent agent, ClinicianAccess access, ILogger audit,
+        CancellationToken ct)
     {
+        if (access.Authenticate(http, out var failure) is not { } holder)
+        {
+            return failure!;
+        }
+
         LabelMessage? label;
         try
         {
@@ -113,28 +200,38 @@ public static class ClinicianEndpoints
             return Bad($"relabel needs a class: '{label.Label}' is not one of {string.Join(", ", RhythmClasses.Names)}");
         }
 
-        if (!Known(agent, label.AlertId))
+        var site = SiteOf(agent, label.AlertId);
+        if (site is null)
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound,
                 detail: $"alert '{label.AlertId}' is not known to this edge (it keeps the last {Alerts.AlertFeed.Capacity} alert messages)");
         }
 
-        agent.SubmitLabel(label with { Action = action, At = label.At == default ? DateTimeOffset.UtcNow : label.At });
-        return Results.Accepted(value: new { alertId = label.AlertId, action, label = label.Label });
+        if (!holder.Allows(site))
+        {
+            return ClinicianAccess.Forbidden(holder, site);
+        }
+
+        // The labeller is who the token belongs to, never what the body claims: labels feed retraining and must be traceable.
+        agent.SubmitLabel(label with { Action = action, Clinician = holder.Name, At = label.At == default ? DateTimeOffset.UtcNow : label.At });
+        audit.LogInformation("label {Action} {Label} on alert {AlertId} (site {Site}) by clinician {Clinician}", action, label.Label, label.AlertId, site, holder.Name);
+        return Results.Accepted(value: new { alertId = label.AlertId, action, label = label.Label, clinician = holder.Name });
     }
 
-    private static bool Known(EdgeAgent agent, string alertId)
+    private static string? SiteOf(EdgeAgent agent, string alertId)
     {
         foreach (var m in agent.Alerts.History())
         {
             if (m.AlertId == alertId)
             {
-                return true;
+                return m.SiteId;
             }
         }
 
-        return false;
+        return null;
     }
+
+    private sealed record SessionInfo(string Name, string[] Sites);
 
     private static IResult Bad(string reason) => Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: reason);
 }

@@ -13,7 +13,8 @@ namespace EdgeHub.Edge.Hosting;
 
 /// <summary>
 /// Hosts an <see cref="EdgeAgent"/> in ASP.NET Core (Kestrel honours ASPNETCORE_URLS / "urls"): /healthz, /metrics
-/// (Prometheus), /api/status, /api/alerts, POST /api/model/rollback, and static files from wwwroot for the clinician page.
+/// (Prometheus), /api/status, POST /api/model/rollback, static files from wwwroot for the clinician page and the clinician API
+/// (<see cref="ClinicianEndpoints"/>: alerts and labels behind clinician tokens).
 /// Settings: appsettings.json, then the --config file, then environment variables (EDGEHUB_Edge__EdgeId=…),
 /// section "Edge" (<see cref="EdgeOptions"/>).
 /// </summary>
@@ -78,17 +79,6 @@ public static class EdgeHost
         app.MapGet("/metrics", (EdgeAgent agent) => Results.Text(agent.Metrics.ToPrometheus(Gauges(agent)), "text/plain; version=0.0.4"));
         app.MapGet("/api/status", (EdgeAgent agent) =>
             Results.Text(JsonSerializer.Serialize(agent.BuildStatus(online: true), ContractsJson.Default.EdgeStatus), "application/json"));
-        app.MapGet("/api/alerts", (EdgeAgent agent) =>
-        {
-            var active = agent.Alerts.Active();
-            var parts = new string[active.Length];
-            for (var i = 0; i < active.Length; i++)
-            {
-                parts[i] = JsonSerializer.Serialize(active[i], ContractsJson.Default.AlertMessage);
-            }
-
-            return Results.Text("[" + string.Join(",", parts) + "]", "application/json");
-        });
         app.MapPost("/api/model/rollback", (EdgeAgent agent) =>
         {
             agent.Models.RequestRollback("operator request on /api/model/rollback");

@@ -1,5 +1,8 @@
 // Clinician page of an edge agent: active alerts (GET /api/alerts), live changes (GET /api/alerts/stream, server-sent
 // events read with fetch so a lost connection is noticed and retried), ECG strips on canvas, and labels (POST /api/labels).
+// Sign-in: the link the operator hands out ends in #token=…; the fragment never reaches the server or its logs. The page
+// trades it once (POST /api/clinician/session, Authorization: Bearer) for an HttpOnly SameSite=Strict cookie, removes it
+// from the address bar, and every later request rides on the cookie. Without a link, a 401 shows the sign-in form.
 "use strict";
 const $ = id => document.getElementById(id);
 const cards = new Map(); // alertId -> { el, alert }
@@ -81,8 +84,9 @@ async function label(alertId, action, labelName, card) {
     const res = await fetch("/api/labels", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ alertId, action, label: labelName || null, clinician: $("clinician").value || null, at: new Date().toISOString() }),
+      body: JSON.stringify({ alertId, action, label: labelName || null, at: new Date().toISOString() }),
     });
+    if (res.status === 401) showSignIn(await reasonOf(res));
     if (!res.ok) {
       let reason = await res.text();
       try { reason = JSON.parse(reason).detail ?? reason; } catch { /* plain text */ }
@@ -138,8 +142,35 @@ function order() {
   sorted.forEach((c, i) => { if (root.children[i + 1] !== c.el) root.insertBefore(c.el, root.children[i + 1] ?? null); });
 }
 
+class AuthError extends Error {}
+
+async function reasonOf(res) {
+  const text = await res.clone().text();
+  try { return JSON.parse(text).detail ?? text; } catch { return text; }
+}
+
+function showSignIn(reason) {
+  $("signin").hidden = false;
+  $("signout").hidden = true;
+  $("who").textContent = "";
+  $("error").textContent = reason;
+}
+
+// Exchanges a token for the sign-in cookie; true when the edge accepted it.
+async function signIn(token) {
+  const res = await fetch("/api/clinician/session", { method: "POST", headers: { Authorization: "Bearer " + token } });
+  if (!res.ok) { showSignIn(await reasonOf(res)); return false; }
+  const who = await res.json();
+  $("who").textContent = "signed in as " + who.name + (who.sites.length ? " · " + who.sites.join(", ") : "");
+  $("signin").hidden = true;
+  $("signout").hidden = false;
+  $("error").textContent = "";
+  return true;
+}
+
 async function loadActive() {
   const res = await fetch("/api/alerts");
+  if (res.status === 401) throw new AuthError(await reasonOf(res));
   if (!res.ok) throw new Error(`GET /api/alerts: HTTP ${res.status}`);
   for (const a of await res.json()) upsert(a);
   $("empty").hidden = cards.size > 0;
@@ -165,14 +196,37 @@ async function readEvents(body) {
   }
 }
 
+let wake = null;   // resolves the sign-in wait
+let stream = null; // AbortController of the open alert stream (sign-out closes it)
+
 async function run() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.has("token")) {
+    const token = fragment.get("token");
+    history.replaceState(null, "", location.pathname + location.search); // the secret leaves the address bar and history
+    await signIn(token);
+  }
+  $("signin").addEventListener("submit", async e => {
+    e.preventDefault();
+    if (await signIn($("token").value)) { $("token").value = ""; if (wake) wake(); }
+  });
+  $("signout").addEventListener("click", async () => {
+    await fetch("/api/clinician/session", { method: "DELETE" });
+    if (stream) stream.abort();
+    showSignIn("signed out");
+    for (const c of cards.values()) c.el.remove();
+    cards.clear();
+    $("empty").hidden = false;
+  });
   fetch("/api/status").then(r => r.ok ? r.json() : null).then(s => { if (s) $("edge").textContent = `${s.edgeId} · ${s.region}`; }).catch(() => {});
   let retryMs = 1000;
   for (;;) {
     try {
       setConn("connecting", "connecting…");
-      const res = await fetch("/api/alerts/stream", { headers: { Accept: "text/event-stream" } });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      stream = new AbortController();
+      const res = await fetch("/api/alerts/stream", { headers: { Accept: "text/event-stream" }, signal: stream.signal });
+      if (res.status === 401) throw new AuthError(await reasonOf(res));
+      if (!res.ok) throw new Error(`HTTP ${res.status}: ${await reasonOf(res)}`);
       // Subscribe first, then load the active set, so nothing raised in between is missed (upsert is idempotent).
       const reading = readEvents(res.body);
       await loadActive();
@@ -180,6 +234,14 @@ async function run() {
       retryMs = 1000;
       await reading;
     } catch (e) {
+      if (e instanceof AuthError) {
+        setConn("signin", "sign-in needed");
+        showSignIn(e.message);
+        await new Promise(r => { wake = r; }); // wait for the sign-in form, not a timer: the token will not fix itself
+        wake = null;
+        retryMs = 1000;
+        continue;
+      }
       setConn("offline", "offline: " + e.message);
     }
     await new Promise(r => setTimeout(r, retryMs));
