@@ -16,6 +16,7 @@ namespace EdgeHub.Hub.Tests.Learning;
 /// uplinked to a hub node on loopback (embedded broker, SQLite catalog): the hub trains from the edges' deltas, a rollout
 /// goes canary → waves → complete on the five edges, a candidate that fails on its canaries aborts the rollout by itself
 /// with every edge on (and reporting) the last good model, and lineage traces the model to dataset versions, deltas and edges.
+/// Each test has a timeout well above its run time (about 10 s) so a hang fails it by name instead of stalling the run.
 /// </summary>
 public sealed class RealEdgeRolloutTests : IAsyncLifetime
 {
@@ -46,7 +47,7 @@ public sealed class RealEdgeRolloutTests : IAsyncLifetime
         await _hub.DisposeAsync();
     }
 
-    [Fact]
+    [Fact(Timeout = 240_000)]
     public async Task RealEdges_RolloutCompletes_FailingCanaryRollsBack_LineageTracesDeltasToEdges()
     {
         // Labelled deltas from all five edges: the scheduler trains, signs and assigns the region's first model; every edge
@@ -127,7 +128,7 @@ public sealed class RealEdgeRolloutTests : IAsyncLifetime
         Assert.Equal(6, firstLineage["deltas"]!.AsArray().Count);
     }
 
-    [Fact]
+    [Fact(Timeout = 240_000)]
     public async Task RealEdges_CandidateThatDisagreesInShadow_IsRolledBack_AndTheCanaryReturnsToTheLastGoodModel()
     {
         var (trained, a) = await SeedRegionModelAsync();
@@ -174,7 +175,7 @@ public sealed class RealEdgeRolloutTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 240_000)]
     public async Task RealEdges_OperatorActions_AreExplicit_RecordedWithActorAndReason_AndRefusedWhenTheStateForbids()
     {
         var (trained, a) = await SeedRegionModelAsync();
