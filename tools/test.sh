@@ -34,7 +34,8 @@ mkdir -p TestResults
 for proj in $(ls -d tests/*.Tests | sort); do
   name="$(basename "$proj")"
   log="TestResults/$name.log"
-  args=(test "$proj" -c Release --no-build --nologo -v q --blame-hang-timeout 15m)
+  # Normal console verbosity puts each failure's message and stack in the log, so the summary below can show them.
+  args=(test "$proj" -c Release --no-build --nologo -v q --logger "console;verbosity=normal" --blame-hang-timeout 15m)
   [ -n "$FILTER" ] && args+=(--filter "$FILTER")
   set +e; dotnet "${args[@]}" >"$log" 2>&1; rc=$?; set -e
   line="$(grep -E "^(Passed|Failed)!|Total tests:|No test matches" "$log" | tail -1 || true)"
@@ -44,7 +45,7 @@ for proj in $(ls -d tests/*.Tests | sort); do
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && ! grep -q "No test matches" "$log"; then f=1; fi
   passed=$((passed+p)); failed=$((failed+f)); skipped=$((skipped+s))
   printf '%-28s %4s passed %4s failed %4s skipped\n' "$name" "$p" "$f" "$s"
-  if [ "$f" -ne 0 ]; then bad+=("$name"); grep -E "^\s+Failed |Error Message|^\s+at EdgeHub|Assert\." "$log" | head -40 | sed 's/^/    /'; fi
+  if [ "$f" -ne 0 ]; then bad+=("$name"); { grep -E -A3 "^\s+Failed |Error Message" "$log" || true; } | head -60 | sed 's/^/    /'; fi
 done
 [ ${#bad[@]} -eq 0 ] || echo "failing projects: ${bad[*]} (logs under TestResults/)"
 if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
