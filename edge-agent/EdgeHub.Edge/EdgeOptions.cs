@@ -53,6 +53,15 @@ public sealed class EdgeOptions
     /// <summary>Base URL of the hub's HTTP API, for model downloads whose assignment Url is relative.</summary>
     public string? HubUrl { get; set; }
 
+    /// <summary>
+    /// The hub API token (role "edge") the edge presents when it downloads a model from <see cref="HubUrl"/> (models above the
+    /// hub's inline limit travel by Url). Sent only to HubUrl's origin.
+    /// </summary>
+    public string? HubApiToken { get; set; }
+
+    /// <summary>CA certificate (PEM) that signed the hub's HTTPS certificate, for a private CA; null = the system store only.</summary>
+    public string? HubCaFile { get; set; }
+
     /// <summary>Clinician page access: tokens per clinician and site (none = the page and its API refuse everyone).</summary>
     public ClinicianOptions Clinician { get; set; } = new();
 
@@ -135,6 +144,12 @@ public sealed class EdgeOptions
         Alerts.Validate();
         Inference.Validate();
         Clinician.Validate();
+        Check(string.IsNullOrWhiteSpace(HubUrl) || (Uri.TryCreate(HubUrl, UriKind.Absolute, out var hub) && hub.Scheme is "http" or "https"),
+            $"Edge:HubUrl '{HubUrl}' is not an absolute http(s) URL (e.g. https://hub.example:8443)");
+        Check(string.IsNullOrWhiteSpace(HubApiToken) || !string.IsNullOrWhiteSpace(HubUrl),
+            "Edge:HubApiToken is set but Edge:HubUrl is empty: the token is only sent to the hub's own URL, so set Edge:HubUrl");
+        Check(string.IsNullOrWhiteSpace(HubCaFile) || File.Exists(HubCaFile),
+            $"Edge:HubCaFile '{HubCaFile}' does not exist: point it at the PEM of the CA that signed the hub's HTTPS certificate");
     }
 
     internal static void Check(bool ok, string message)

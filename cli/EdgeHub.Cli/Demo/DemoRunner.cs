@@ -31,6 +31,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
     private WebApplication? _hub;
     private HttpClient? _api;
     private DemoSecureProfile? _secure;
+    private string _edgeApiToken = "";
 
     /// <summary>Runs the demo until the duration passes or <paramref name="ct"/> is cancelled; writes demo-summary.json.</summary>
     public async Task<int> RunAsync(CancellationToken ct)
@@ -60,6 +61,9 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
             },
         };
         hubOptions.Api.Tokens[operatorToken] = Roles.Operator;
+        // The edges' token for model downloads by Url (models above the hub's inline limit).
+        _edgeApiToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        hubOptions.Api.Tokens[_edgeApiToken] = Roles.Edge;
         foreach (var region in DemoOptions.Regions)
         {
             hubOptions.Edges[DemoSeed.EdgeId(region)] = region;
@@ -212,6 +216,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
                 o.HubPublicKeyPem = publicKey;
                 o.PseudonymKey = pseudonymKey;
                 o.HubUrl = hubUrl;
+                o.HubApiToken = _edgeApiToken;
+                o.HubCaFile = _secure?.Pki.CaFile;
                 o.StatusIntervalSeconds = 2;
                 o.Sealing.MaxSeconds = 5;
                 o.Clinician.Tokens.Add(new ClinicianToken { Name = $"demo-clinician-{region}", Token = clinicianToken });

@@ -20,7 +20,7 @@ public sealed partial class EdgeAgent : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(2) };
+    private readonly HttpClient _http;
     private readonly CancellationTokenSource _stop = new();
     private MqttBroker? _broker;
     private MqttClient? _deviceClient;
@@ -41,6 +41,7 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         Options = options ?? throw new ArgumentNullException(nameof(options));
         _loggers = loggers ?? throw new ArgumentNullException(nameof(loggers));
         _logger = loggers.CreateLogger("EdgeHub.Edge");
+        _http = ModelFetchClient.Create(options);
     }
 
     /// <summary>Settings in use.</summary>

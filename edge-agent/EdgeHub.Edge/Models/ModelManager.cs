@@ -268,6 +268,13 @@ public sealed partial class ModelManager : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         request.Headers.Add("X-Edge-Id", _edgeId);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+        {
+            var reason = await response.Content.ReadAsStringAsync(ct);
+            throw new HttpRequestException($"GET {uri} answered {(int)response.StatusCode} {response.ReasonPhrase} ({(reason.Length > 300 ? reason[..300] : reason)}): " +
+                "set Edge:HubApiToken to a hub API token with role 'edge' (and Edge:HubUrl to the hub's URL)");
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException($"GET {uri} answered {(int)response.StatusCode} {response.ReasonPhrase}");

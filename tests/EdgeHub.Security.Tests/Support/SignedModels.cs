@@ -30,8 +30,11 @@ public static class SignedModels
         }
     }
 
-    /// <summary>ONNX bytes of a small model that mostly answers "normal"; <paramref name="bias"/> makes versions differ.</summary>
-    public static byte[] Model(string version, float bias = 0)
+    /// <summary>
+    /// ONNX bytes of a small model that mostly answers "normal"; <paramref name="bias"/> makes versions differ;
+    /// <paramref name="paddingBytes"/> of metadata make it as large as needed (models the hub sends by Url, not inline).
+    /// </summary>
+    public static byte[] Model(string version, float bias = 0, int paddingBytes = 0)
     {
         var n = FeatureSchema.Count;
         var mean = new float[n];
@@ -51,6 +54,11 @@ public static class SignedModels
             [OnnxMetadataKeys.FeatureSchemaId] = FeatureSchema.Id,
             [OnnxMetadataKeys.ClassNames] = string.Join(',', RhythmClasses.Names),
         };
+        if (paddingBytes > 0)
+        {
+            metadata["padding"] = new string('p', paddingBytes);
+        }
+
         return OnnxModelFactory.CreateMlpClassifier(new MlpWeights(mean, std, [new DenseLayer(n, RhythmClasses.Count, weights, b)]), metadata);
     }
 

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace EdgeHub.Edge.Tests.Support;
+namespace EdgeHub.Testing;
 
-/// <summary>A logger factory that keeps every line at Information or above (tests assert on the clear log lines).</summary>
+/// <summary>A logger factory that keeps every line at Information or above (tests assert on the reasons the logs give).</summary>
 public sealed class LogCapture : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
@@ -14,11 +14,13 @@ public sealed class LogCapture : ILoggerProvider
     /// <summary>Lines so far ("Level: message").</summary>
     public IReadOnlyList<string> Lines => [.. _lines];
 
-    /// <summary>True when a line contains every fragment.</summary>
+    /// <summary>True when one line contains every fragment.</summary>
     public bool Contains(params string[] fragments) => Lines.Any(l => fragments.All(f => l.Contains(f, StringComparison.Ordinal)));
 
+    /// <inheritdoc />
     public ILogger CreateLogger(string categoryName) => new Logger(this);
 
+    /// <inheritdoc />
     public void Dispose()
     {
     }
