@@ -188,6 +188,55 @@ public class EdgeStoreTests
     }
 
     [Fact]
+    public void ApplyLabel_BeforeTheAlertHasWindows_LabelsItsLaterWindowsAlsoAfterReopen()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "e.db");
+        using (var store = new EdgeStore(path, "edge-7", NullLogger.Instance))
+        {
+            // Raised in the device's first seconds: no window exists yet when the clinician confirms.
+            store.RecordAlert("al-2", "hr_high", "safety", "ward-1", "p_dev", 0);
+            Assert.Equal(0, store.ApplyLabel("al-2", (int)RhythmClass.Tachycardia, "confirm", DateTimeOffset.UtcNow));
+            var later = Rows(3, 10_000_000);
+            foreach (var r in later)
+            {
+                r.AlertIds.Add("al-2");
+            }
+
+            Insert(store, later);
+            Insert(store, Rows(2, 20_000_000)); // not linked to the alert: stays unlabelled
+        }
+
+        using (var store = new EdgeStore(path, "edge-7", NullLogger.Instance))
+        {
+            // After a restart the open alert still remembers its label.
+            var more = Rows(2, 30_000_000);
+            more[0].AlertIds.Add("al-2");
+            Insert(store, more);
+            store.ClearAlert("al-2", 40_000_000);
+            var after = Rows(1, 50_000_000);
+            after[0].AlertIds.Add("al-2"); // linked after clear (cannot happen in the agent): the label is no longer held
+            Insert(store, after);
+
+            var delta = store.TrySeal(100, ParquetCompression.Snappy, 10)!;
+            var batch = Read(store.ReadDeltaBytes(delta.Sequence)!, out _);
+            var label = DeltaSchema.IndexOf("label");
+            var labelled = new List<long>();
+            for (var r = 0; r < batch.RowCount; r++)
+            {
+                if (!batch.IsNull(label, r))
+                {
+                    Assert.Equal((int)RhythmClass.Tachycardia, batch.Int32(label)[r]);
+                    Assert.Equal("al-2", batch.String(DeltaSchema.IndexOf("alert_id"))[r]);
+                    labelled.Add(batch.Int64(DeltaSchema.IndexOf("window_end"))[r]);
+                }
+            }
+
+            Assert.Equal([10_000_000L, 11_000_000L, 12_000_000L, 30_000_000L], labelled);
+        }
+    }
+
+    [Fact]
     public void EnforceQuota_DropsOldestUnlabelledFirstAndKeepsLabelled()
     {
         using var dir = new TempDir();

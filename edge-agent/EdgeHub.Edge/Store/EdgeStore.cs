@@ -42,12 +42,14 @@ public sealed partial class EdgeStore : IDisposable
         Exec("PRAGMA synchronous=FULL");
         Exec("PRAGMA busy_timeout=5000");
         CreateSchema();
+        CreateLabelSchema();
         _insertWindow = PrepareRaw("""
             INSERT INTO windows (site_id, device_pseudonym, patient_pseudonym, window_end, recorded_at, features,
                                  model_version, predicted_class, probs, alert_id)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             """);
         _insertAlertWindow = PrepareRaw("INSERT OR IGNORE INTO alert_windows (alert_id, window) VALUES (?1, ?2)");
+        LoadOpenAlertLabels();
         _pendingRows = Scalar("SELECT (SELECT count(*) FROM windows WHERE seq IS NULL) + (SELECT count(*) FROM label_rows WHERE seq IS NULL)");
     }
 
@@ -125,6 +127,8 @@ public sealed partial class EdgeStore : IDisposable
                         raw.sqlite3_reset(_insertAlertWindow);
                         Check(rc == raw.SQLITE_DONE ? raw.SQLITE_OK : rc, "insert alert window");
                     }
+
+                    LabelIfAlertLabelled(r, rowId);
                 }
 
                 Check(raw.sqlite3_exec(db, "COMMIT"), "commit windows");
@@ -191,7 +195,8 @@ public sealed partial class EdgeStore : IDisposable
 
     /// <summary>
     /// Joins a clinician label to the windows of <paramref name="alertId"/>: unsealed windows get the label in place;
-    /// for windows already sealed into a delta a label row is queued for the next delta. Returns windows labelled.
+    /// for windows already sealed into a delta a label row is queued for the next delta; windows linked to the alert later
+    /// inherit it (EdgeStore.Labels.cs). Returns windows labelled now.
     /// </summary>
     public int ApplyLabel(string alertId, int? label, string action, DateTimeOffset at)
     {
@@ -224,6 +229,7 @@ public sealed partial class EdgeStore : IDisposable
             update.Parameters.AddWithValue("$at", atMicros);
             update.Parameters.AddWithValue("$alert", alertId);
             var windows = update.ExecuteNonQuery();
+            RememberLabel(tx, alertId, label, action, atMicros);
             tx.Commit();
             Interlocked.Add(ref _pendingRows, labelRows);
             return windows;
@@ -262,6 +268,7 @@ public sealed partial class EdgeStore : IDisposable
             cmd.Parameters.AddWithValue("$at", clearedMicros);
             cmd.Parameters.AddWithValue("$id", alertId);
             cmd.ExecuteNonQuery();
+            ForgetLabel(alertId);
         }
     }
 
@@ -297,6 +304,7 @@ public sealed partial class EdgeStore : IDisposable
             _insertWindow.Dispose();
             _insertAlertWindow.Dispose();
             DisposeDurability();
+            DisposeLabels();
             _db.Dispose();
         }
     }
