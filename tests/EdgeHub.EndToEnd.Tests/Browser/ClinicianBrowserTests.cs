@@ -28,6 +28,8 @@ public sealed class ClinicianBrowserTests(ITestOutputHelper output) : IAsyncLife
           "cohorts": [ { "name": "tachy", "devices": ["dev-00001"], "episodes": [ { "kind": "tachy", "start": 4, "duration": 300, "rate": 150 } ] } ] }
         """;
 
+    private const string Token = "clin-browser-token-4f1c9a2e7b";
+
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "ehub-clin-" + Guid.NewGuid().ToString("N")[..10]);
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _raisedAt = new(StringComparer.Ordinal);
@@ -51,6 +53,7 @@ public sealed class ClinicianBrowserTests(ITestOutputHelper output) : IAsyncLife
             o.PseudonymKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
             o.StatusIntervalSeconds = 1;
             o.Sealing = new SealingOptions { MaxRows = 500, MaxSeconds = 2, RetrySeconds = 0.5, MaxRetrySeconds = 2 };
+            o.Clinician.Tokens.Add(new ClinicianToken { Name = "dr-ward7", Token = Token, Sites = ["ward-7"] });
         });
         await _edge.StartAsync();
         Agent.Alerts.Published += m =>
@@ -102,9 +105,11 @@ public sealed class ClinicianBrowserTests(ITestOutputHelper output) : IAsyncLife
         await using var browser = await BrowserSession.StartAsync(1024, 768); // a 10" tablet in landscape
         var page = browser.Page;
         var url = Url();
-        await page.GotoAsync(url);
+        await page.GotoAsync(url + "/#token=" + Token);
         await Expect(page.Locator("#conn")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 10_000 });
         await Expect(page.Locator("#empty")).ToBeVisibleAsync();
+        await Expect(page.Locator("#who")).ToContainTextAsync("dr-ward7");
+        Assert.DoesNotContain(Token, page.Url, StringComparison.Ordinal); // the secret left the address bar
 
         // Inject the episode: the simulator streams the patient's ECG frames to the edge's device broker.
         _fleet = new Fleet(new FleetOptions
@@ -156,16 +161,59 @@ public sealed class ClinicianBrowserTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact]
+    public async Task ClinicianPage_WithoutToken_ShowsSignIn_ThenGoesLiveWithTheToken()
+    {
+        await using var browser = await BrowserSession.StartAsync(1024, 768);
+        var page = browser.Page;
+        await page.GotoAsync(Url() + "/");
+        await Expect(page.Locator("#conn")).ToHaveAttributeAsync("data-state", "signin", new() { Timeout = 10_000 });
+        await Expect(page.Locator("#signin")).ToBeVisibleAsync();
+        await Expect(page.Locator("#error")).ToContainTextAsync("sign-in needed");
+
+        await page.Locator("#token").FillAsync("not-the-right-token-at-all");
+        await page.Locator("#signin button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#error")).ToContainTextAsync("not valid on this edge");
+        await Expect(page.Locator("#conn")).ToHaveAttributeAsync("data-state", "signin");
+
+        await page.Locator("#token").FillAsync(Token);
+        await page.Locator("#signin button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#conn")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 10_000 });
+        await Expect(page.Locator("#signin")).ToBeHiddenAsync();
+        // The cookie is HttpOnly: the page's scripts cannot read the token back.
+        Assert.Equal("", await page.EvaluateAsync<string>("() => document.cookie"));
+        var cookies = await page.Context.CookiesAsync();
+        var session = Assert.Single(cookies, c => c.Name == ClinicianAccess.CookieName);
+        Assert.True(session.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, session.SameSite);
+
+        await page.Locator("#signout").ClickAsync();
+        await Expect(page.Locator("#conn")).ToHaveAttributeAsync("data-state", "signin", new() { Timeout = 10_000 });
+        Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == ClinicianAccess.CookieName);
+    }
+
+    [Fact]
     public async Task PostLabel_BadInput_400WithReason()
     {
         var url = Url();
         using var http = new HttpClient { BaseAddress = new Uri(url) };
-        async Task<(int Status, string Body)> Post(string json)
+        async Task<(int Status, string Body)> Post(string json, string? token = Token)
         {
-            using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
-            var r = await http.PostAsync("/api/labels", content);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/labels")
+            {
+                Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+            };
+            if (token is not null)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
+
+            var r = await http.SendAsync(request);
             return ((int)r.StatusCode, await r.Content.ReadAsStringAsync());
         }
+
+        var anonymous = await Post("""{"alertId":"a1","action":"confirm"}""", token: null);
+        Assert.Equal(401, anonymous.Status);
+        Assert.Contains("sign-in needed", anonymous.Body, StringComparison.Ordinal);
 
         var notJson = await Post("{nope");
         Assert.Equal(400, notJson.Status);
