@@ -15,7 +15,7 @@ internal static class RolloutEndpoints
     public sealed record WaveRequest(int? Edges, double? Percent, double IntervalSeconds);
 
     public sealed record AbortRequest(int? MaxFailedEdges, double? MaxShadowDisagreement, double? MaxOverrideRate, double? SilentTimeoutSeconds,
-        double? ActivationTimeoutSeconds);
+        double? ActivationTimeoutSeconds, int? MinShadowWindows, int? MinOverrideSamples);
 
     public sealed record CreateRolloutRequest(string? Region, string? ModelVersion, IReadOnlyList<string>? CanaryEdges, double? CanaryPercent,
         double? CanaryDurationSeconds, IReadOnlyList<WaveRequest>? Waves, int? ShadowWindows, AbortRequest? Abort, string? Actor);
@@ -286,15 +286,19 @@ internal static class RolloutEndpoints
             ShadowWindows = b.ShadowWindows ?? 300,
             Abort = a is null ? defaults : new AbortCriteria
             {
-                MaxFailedEdges = a.MaxFailedEdges ?? defaults.MaxFailedEdges,
+                MaxFailedEdges = NotNegative(a.MaxFailedEdges, "maxFailedEdges") ?? defaults.MaxFailedEdges,
                 MaxShadowDisagreement = a.MaxShadowDisagreement ?? defaults.MaxShadowDisagreement,
                 MaxOverrideRate = a.MaxOverrideRate ?? defaults.MaxOverrideRate,
-                MinOverrideSamples = defaults.MinOverrideSamples,
+                MinOverrideSamples = NotNegative(a.MinOverrideSamples, "minOverrideSamples") ?? defaults.MinOverrideSamples,
+                MinShadowWindows = NotNegative(a.MinShadowWindows, "minShadowWindows") ?? defaults.MinShadowWindows,
                 SilentTimeout = a.SilentTimeoutSeconds is { } st ? Seconds(st, "silentTimeoutSeconds") : defaults.SilentTimeout,
                 ActivationTimeout = a.ActivationTimeoutSeconds is { } at ? Seconds(at, "activationTimeoutSeconds") : defaults.ActivationTimeout,
             },
         };
     }
+
+    private static int? NotNegative(int? value, string name) =>
+        value is < 0 ? throw new ArgumentException($"{name} must not be negative (got {value})") : value;
 
     private static TimeSpan Seconds(double s, string name) =>
         s is >= 0 and <= 30 * 86400 ? TimeSpan.FromSeconds(s) : throw new ArgumentException($"{name} must be 0-{30 * 86400} seconds (got {s})");

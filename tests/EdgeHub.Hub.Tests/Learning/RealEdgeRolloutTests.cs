@@ -152,7 +152,7 @@ public sealed class RealEdgeRolloutTests : IAsyncLifetime
             var id = await CreateRolloutAsync(new
             {
                 region = "eu", modelVersion = b.Version, canaryEdges = new[] { "e1" }, canaryDurationSeconds = 120, shadowWindows = 20,
-                waves = new object[] { new { percent = 100, intervalSeconds = 1 } }, abort = new { maxShadowDisagreement = 0.15 },
+                waves = new object[] { new { percent = 100, intervalSeconds = 1 } }, abort = new { maxShadowDisagreement = 0.15, minShadowWindows = 20 },
             });
             var rolledBack = await WaitRolloutAsync(id, "RolledBack", TimeSpan.FromSeconds(90));
             var reason = rolledBack["abortReason"]!.GetValue<string>();
@@ -180,6 +180,10 @@ public sealed class RealEdgeRolloutTests : IAsyncLifetime
     {
         var (trained, a) = await SeedRegionModelAsync();
         var b = await RegisterChildAsync(trained with { Model = trained.Model.Clone() }, a, "operator test candidate");
+
+        var bad = await _hub.Operator.PostAsJsonAsync("/api/v1/rollouts", new { region = "eu", modelVersion = b.Version, canaryPercent = 20, abort = new { minShadowWindows = -1 } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("minShadowWindows must not be negative", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         // Long bake times: nothing advances unless an operator promotes.
         var id = await CreateRolloutAsync(new
