@@ -100,16 +100,18 @@ public sealed class StoreWriter : IAsyncDisposable
         {
             try
             {
-                using (var timer = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                if (!ct.IsCancellationRequested)
                 {
+                    using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
                     timer.CancelAfter(TimeSpan.FromMilliseconds(200));
                     try
                     {
                         await _records.Reader.WaitToReadAsync(timer.Token);
                     }
-                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    catch (OperationCanceledException)
                     {
-                        // periodic wake-up: time-based sealing, operations, quota, overflow report
+                        // Periodic wake-up (time-based sealing, operations, quota, overflow report) or stop. Either way the
+                        // drain and the exit check below must run: rethrowing here once stopping made dispose spin forever.
                     }
                 }
 
