@@ -165,7 +165,7 @@ public sealed class EdgeOptions
 /// One MQTT broker connection (or the embedded broker). For the embedded broker, the listener settings (ports, TLS certificate,
 /// password and ACL files) secure what devices see, and Username/Password/CaFile are what the agent itself connects with.
 /// </summary>
-public sealed class BrokerOptions
+public sealed class BrokerOptions : EdgeHub.Mqtt.MqttListenerSettings
 {
     /// <summary>Run the embedded broker in this process and connect to it (device side only).</summary>
     public bool Embedded { get; set; }
@@ -173,50 +173,17 @@ public sealed class BrokerOptions
     /// <summary>Host of an external broker.</summary>
     public string? Host { get; set; }
 
-    /// <summary>Port (0 with Embedded = any free port; -1 with Embedded = no plain-TCP listener, devices must use <see cref="TlsPort"/>).</summary>
-    public int Port { get; set; } = 1883;
-
     /// <summary>Address the embedded broker binds (default loopback... set 0.0.0.0 to accept devices on the network).</summary>
     public string BindAddress { get; set; } = "127.0.0.1";
-
-    /// <summary>MQTT username (the agent's own login; for the embedded broker it must be in <see cref="PasswordFile"/>).</summary>
-    public string? Username { get; set; }
-
-    /// <summary>MQTT password.</summary>
-    public string? Password { get; set; }
-
-    /// <summary>Use TLS to the external broker.</summary>
-    public bool Tls { get; set; }
-
-    /// <summary>CA certificate (PEM) that signed the broker's certificate (TLS); null = the system store.</summary>
-    public string? CaFile { get; set; }
 
     /// <summary>Accept any broker certificate (tests only).</summary>
     public bool AllowUntrustedCertificates { get; set; }
 
-    /// <summary>Embedded broker: TLS listener port (0 = any free port, -1 = none). Needs <see cref="CertificateFile"/> and <see cref="KeyFile"/>.</summary>
-    public int TlsPort { get; set; } = -1;
-
-    /// <summary>Embedded broker: PEM certificate of the TLS listener (its chain must lead to the CA devices trust).</summary>
-    public string? CertificateFile { get; set; }
-
-    /// <summary>Embedded broker: PEM private key of <see cref="CertificateFile"/>.</summary>
-    public string? KeyFile { get; set; }
-
-    /// <summary>Embedded broker: password file (mosquitto_passwd format, PBKDF2-SHA512 <c>$7$</c> lines) devices log in against.</summary>
-    public string? PasswordFile { get; set; }
-
-    /// <summary>Embedded broker: ACL file (mosquitto format; <c>pattern</c> lines with %u = user name, %c = client id).</summary>
-    public string? AclFile { get; set; }
-
-    /// <summary>Embedded broker: accept clients without a user name (set false together with <see cref="PasswordFile"/>).</summary>
-    public bool AllowAnonymous { get; set; } = true;
-
     /// <summary>True when no broker is configured (hub uplink then reuses the device broker).</summary>
     public bool IsEmpty => !Embedded && string.IsNullOrWhiteSpace(Host);
 
-    /// <summary>True when the agent's own connection must use TLS: asked for, or the embedded broker has no plain listener.</summary>
-    public bool UsesTls => Tls || (Embedded && Port < 0);
+    /// <inheritdoc />
+    protected override bool IsEmbedded => Embedded;
 
     /// <summary>
     /// Listener settings of the embedded broker (the agent adds its own capacity limits). Files are checked here so that a
@@ -225,34 +192,27 @@ public sealed class BrokerOptions
     public EdgeHub.Mqtt.MqttBrokerOptions ToEmbeddedBrokerOptions(string name = "Edge:DeviceBroker")
     {
         Validate(name, allowEmpty: false);
-        var options = new EdgeHub.Mqtt.MqttBrokerOptions
+        try
         {
-            Port = Port,
-            TlsPort = TlsPort,
-            BindAddress = System.Net.IPAddress.Parse(BindAddress),
-            PasswordFile = PasswordFile,
-            AclFile = AclFile,
-            AllowAnonymous = AllowAnonymous,
-        };
-        if (TlsPort >= 0)
-        {
-            try
-            {
-                options.TlsCertificate = EdgeHub.Mqtt.MqttBrokerOptions.LoadPemCertificate(CertificateFile!, KeyFile!);
-            }
-            catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException)
-            {
-                throw new EdgeConfigurationException($"{name}:CertificateFile/KeyFile: {ex.Message}", ex);
-            }
+            return ToBrokerOptions(System.Net.IPAddress.Parse(BindAddress));
         }
-
-        return options;
+        catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new EdgeConfigurationException($"{name}:CertificateFile/KeyFile: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Client TLS settings for the agent's own connection to <paramref name="host"/>, or null for plain TCP.</summary>
-    public EdgeHub.Mqtt.MqttTlsOptions? ClientTls(string host) => UsesTls
-        ? new EdgeHub.Mqtt.MqttTlsOptions { CaFile = CaFile, TargetHost = host, AllowUntrustedCertificates = AllowUntrustedCertificates }
-        : null;
+    public override EdgeHub.Mqtt.MqttTlsOptions? ClientTls(string host)
+    {
+        var tls = base.ClientTls(host);
+        if (tls is not null)
+        {
+            tls.AllowUntrustedCertificates = AllowUntrustedCertificates;
+        }
+
+        return tls;
+    }
 
     internal void Validate(string name, bool allowEmpty)
     {

@@ -123,7 +123,7 @@ public sealed class CatalogOptions
 /// MQTT broker settings. In embedded mode the listener settings (ports, TLS certificate, password and ACL files) secure what
 /// edges see, and Username/Password/CaFile are what this node itself connects with; in external mode only the latter apply.
 /// </summary>
-public sealed class BrokerOptions
+public sealed class BrokerOptions : EdgeHub.Mqtt.MqttListenerSettings
 {
     /// <summary>"embedded" (default: the hub runs its own broker) or "external" (connect to Host:Port, e.g. mosquitto shared by several nodes).</summary>
     public string Mode { get; set; } = "embedded";
@@ -131,73 +131,23 @@ public sealed class BrokerOptions
     /// <summary>External broker host.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
-    /// <summary>Port of the embedded broker's plain listener (-1 = none: TLS only), or of the external broker.</summary>
-    public int Port { get; set; } = 1883;
-
-    /// <summary>Optional username (external broker, or this node's login to its embedded broker when it has a password file).</summary>
-    public string? Username { get; set; }
-
-    /// <summary>Optional password.</summary>
-    public string? Password { get; set; }
-
-    /// <summary>Connect to the external broker over TLS.</summary>
-    public bool Tls { get; set; }
-
-    /// <summary>CA certificate (PEM) this node trusts for the broker's certificate, in addition to the system store.</summary>
-    public string? CaFile { get; set; }
-
-    /// <summary>Embedded broker: TLS listener port (0 = any free port, -1 = none). Needs <see cref="CertificateFile"/> and <see cref="KeyFile"/>.</summary>
-    public int TlsPort { get; set; } = -1;
-
-    /// <summary>Embedded broker: PEM certificate of the TLS listener.</summary>
-    public string? CertificateFile { get; set; }
-
-    /// <summary>Embedded broker: PEM private key of <see cref="CertificateFile"/>.</summary>
-    public string? KeyFile { get; set; }
-
-    /// <summary>Embedded broker: password file (mosquitto_passwd format, PBKDF2-SHA512 <c>$7$</c> lines) edges log in against.</summary>
-    public string? PasswordFile { get; set; }
-
-    /// <summary>Embedded broker: ACL file (mosquitto format; <c>pattern</c> lines with %u = user name, %c = client id).</summary>
-    public string? AclFile { get; set; }
-
-    /// <summary>Embedded broker: accept clients without a user name (set false together with <see cref="PasswordFile"/>).</summary>
-    public bool AllowAnonymous { get; set; } = true;
-
-    /// <summary>True when this node's own connection uses TLS: asked for, or the embedded broker has no plain listener.</summary>
-    public bool UsesTls => Tls || (Mode == "embedded" && Port < 0);
+    /// <inheritdoc />
+    protected override bool IsEmbedded => Mode == "embedded";
 
     /// <summary>Listener settings of the embedded broker; <paramref name="maxPacketSize"/> must hold the largest delta.</summary>
     public EdgeHub.Mqtt.MqttBrokerOptions ToEmbeddedBrokerOptions(int maxPacketSize)
     {
-        var options = new EdgeHub.Mqtt.MqttBrokerOptions
+        try
         {
-            Port = Port,
-            TlsPort = TlsPort,
-            BindAddress = System.Net.IPAddress.Any,
-            MaxPacketSize = maxPacketSize,
-            PasswordFile = PasswordFile,
-            AclFile = AclFile,
-            AllowAnonymous = AllowAnonymous,
-        };
-        if (TlsPort >= 0)
-        {
-            try
-            {
-                options.TlsCertificate = EdgeHub.Mqtt.MqttBrokerOptions.LoadPemCertificate(CertificateFile!, KeyFile!);
-            }
-            catch (System.Security.Cryptography.CryptographicException ex)
-            {
-                throw new ArgumentException($"settings 'Broker:CertificateFile'/'Broker:KeyFile' do not hold a PEM certificate and its key: {ex.Message}", ex);
-            }
+            var options = ToBrokerOptions(System.Net.IPAddress.Any);
+            options.MaxPacketSize = maxPacketSize;
+            return options;
         }
-
-        return options;
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            throw new ArgumentException($"settings 'Broker:CertificateFile'/'Broker:KeyFile' do not hold a PEM certificate and its key: {ex.Message}", ex);
+        }
     }
-
-    /// <summary>Client TLS settings for this node's own connection to <paramref name="host"/>, or null for plain TCP.</summary>
-    public EdgeHub.Mqtt.MqttTlsOptions? ClientTls(string host) =>
-        UsesTls ? new EdgeHub.Mqtt.MqttTlsOptions { CaFile = CaFile, TargetHost = host } : null;
 
     internal void Validate()
     {
