@@ -35,6 +35,9 @@ public sealed class ClinicianAccess
         SessionLifetime = TimeSpan.FromHours(options.SessionHours);
     }
 
+    /// <summary>Tokens configured (0 = every request is refused).</summary>
+    public int TokenCount => _tokens.Length;
+
     /// <summary>How long a sign-in cookie lasts.</summary>
     public TimeSpan SessionLifetime { get; }
 

@@ -30,6 +30,11 @@ public static class ClinicianEndpoints
         ArgumentNullException.ThrowIfNull(app);
         var access = new ClinicianAccess(app.Services.GetRequiredService<EdgeOptions>().Clinician);
         var audit = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeHub.Edge.Clinician");
+        if (access.TokenCount == 0)
+        {
+            audit.LogWarning("the clinician page and its API refuse everyone: Edge:Clinician:Tokens is empty (add name, token and sites per clinician)");
+        }
+
         app.MapPost("/api/clinician/session", (HttpContext http) => SignIn(http, access));
         app.MapDelete("/api/clinician/session", SignOut);
         app.MapGet("/api/alerts", (HttpContext http, EdgeAgent agent) => Active(http, agent, access));
