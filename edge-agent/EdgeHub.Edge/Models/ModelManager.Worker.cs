@@ -40,7 +40,7 @@ public sealed partial class ModelManager
                     _previousVersion = c.Model?.Version;
                     break;
                 case CommandKind.Rollback:
-                    Rollback(c.Reason);
+                    Rollback(c.Reason, c.Target);
                     break;
             }
         }
@@ -131,15 +131,29 @@ public sealed partial class ModelManager
         Swapped?.Invoke(model.Version, reason);
     }
 
-    private void Rollback(string reason)
+    private void Rollback(string reason, string? target)
     {
+        if (target is not null && _currentVersion == target && _candidate is null)
+        {
+            return; // already serving the version the assignment names (a repeated delivery)
+        }
+
+        if (target is not null && _currentVersion != target && _previousVersion != target)
+        {
+            _logger.LogWarning("rollback to {Target} ({Reason}) no longer applies: serving {Current}, previous {Previous}", target, reason, _currentVersion ?? "none", _previousVersion ?? "none");
+            return;
+        }
+
         if (_candidate is not null)
         {
             _logger.LogWarning("rollback ({Reason}): shadow candidate {Version} dropped, {Current} keeps serving", reason, _candidate.Version, _currentVersion);
             DisposeQuietly(_candidate);
             _candidate = null;
             _candidateVersion = null;
-            return;
+            if (target is null || _currentVersion == target)
+            {
+                return;
+            }
         }
 
         if (_previous is null)

@@ -174,7 +174,7 @@ public sealed partial class ModelManager : IDisposable
             if (version == _currentVersion && _candidateVersion is { } shadowing)
             {
                 // The hub assigns the serving model again while a candidate shadows: the candidate's rollout was rolled back.
-                RequestRollback($"assignment names the serving version {version}; candidate {shadowing} dropped");
+                Enqueue(new Command(CommandKind.Rollback, null, 0, $"assignment names the serving version {version}; candidate {shadowing} dropped", version));
                 return true;
             }
 
@@ -186,7 +186,7 @@ public sealed partial class ModelManager : IDisposable
             if (version == _previousVersion)
             {
                 // The hub assigns the previous version back: that is a rollback; no download needed.
-                RequestRollback($"assignment names previous version {version}");
+                Enqueue(new Command(CommandKind.Rollback, null, 0, $"assignment names previous version {version}", version));
                 return true;
             }
 
@@ -295,5 +295,9 @@ public sealed partial class ModelManager : IDisposable
 
     private enum CommandKind { Install, SetPrevious, Rollback }
 
-    private sealed record Command(CommandKind Kind, LoadedModel? Model, int ShadowWindows, string Reason);
+    /// <summary>
+    /// A change for the inference thread. A rollback with a <paramref name="Target"/> (an assignment naming an older version)
+    /// is idempotent: a retained assignment delivered twice before the first is applied must not swap back and forth.
+    /// </summary>
+    private sealed record Command(CommandKind Kind, LoadedModel? Model, int ShadowWindows, string Reason, string? Target = null);
 }
