@@ -237,6 +237,34 @@ public class EdgeStoreTests
     }
 
     [Fact]
+    public void ApplyLabel_BeforeTheWriterLinksTheRaisingWindows_LabelsThemWhenLinked_Once()
+    {
+        using var dir = new TempDir();
+        using var store = new EdgeStore(Path.Combine(dir.Path, "e.db"), "edge-7", NullLogger.Instance);
+        Insert(store, Rows(5, 0));
+        var sealedFirst = store.TrySeal(3, ParquetCompression.Snappy, 10)!; // windows 0-2 sealed
+        store.RecordAlert("al-3", "af", "model", "ward-1", "p_dev", 0);
+        // The label handler answers before the store writer ran the raise's AssignAlert.
+        Assert.Equal(0, store.ApplyLabel("al-3", (int)RhythmClass.AtrialFibrillation, "confirm", DateTimeOffset.UtcNow));
+        Assert.Equal(5, store.AssignAlert("al-3", "p_dev", 0, 4_000_000));
+        Assert.Equal(0, store.AssignAlert("al-3", "p_dev", 0, 4_000_000)); // linking again adds nothing and labels nothing twice
+
+        var next = store.TrySeal(100, ParquetCompression.Snappy, 10)!;
+        var batch = Read(store.ReadDeltaBytes(next.Sequence)!, out _);
+        var label = DeltaSchema.IndexOf("label");
+        var kinds = batch.String(0);
+        var (windows, labels) = (0, 0);
+        for (var r = 0; r < batch.RowCount; r++)
+        {
+            Assert.Equal((int)RhythmClass.AtrialFibrillation, batch.Int32(label)[r]);
+            _ = kinds[r] == "label" ? labels++ : windows++;
+        }
+
+        Assert.Equal((2, 3), (windows, labels)); // 2 unsealed windows labelled in place, one label row per sealed window
+        Assert.NotNull(sealedFirst);
+    }
+
+    [Fact]
     public void EnforceQuota_DropsOldestUnlabelledFirstAndKeepsLabelled()
     {
         using var dir = new TempDir();

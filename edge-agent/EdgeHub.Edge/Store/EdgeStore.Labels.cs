@@ -62,6 +62,18 @@ public sealed partial class EdgeStore
         }
     }
 
+    /// <summary>
+    /// Gives the windows just linked to <paramref name="alertId"/> its remembered label (caller holds the lock): the label
+    /// handler may answer before the store writer has linked the windows that led to the raise.
+    /// </summary>
+    private void ApplyRememberedLabel(string alertId)
+    {
+        if (_alertLabels.TryGetValue(alertId, out var l))
+        {
+            ApplyLabelLocked(alertId, l.Label, l.Action, l.AtMicros, remember: false);
+        }
+    }
+
     /// <summary>An alert ended: its later windows no longer exist, so its label need not be held in memory.</summary>
     private void ForgetLabel(string alertId) => _alertLabels.Remove(alertId);
 

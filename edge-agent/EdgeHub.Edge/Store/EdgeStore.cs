@@ -166,7 +166,9 @@ public sealed partial class EdgeStore : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (n >= 0)
             {
-                return AssignAlertByIds(alertId, ids[..n]);
+                var byIds = AssignAlertByIds(alertId, ids[..n]);
+                ApplyRememberedLabel(alertId);
+                return byIds;
             }
 
             using var relaxed = Relaxed();
@@ -189,6 +191,7 @@ public sealed partial class EdgeStore : IDisposable
             column.Parameters.AddWithValue("$alert", alertId);
             column.ExecuteNonQuery();
             tx.Commit();
+            ApplyRememberedLabel(alertId);
             return linked;
         }
     }
@@ -205,6 +208,14 @@ public sealed partial class EdgeStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            return ApplyLabelLocked(alertId, label, action, atMicros, remember: true);
+        }
+    }
+
+    /// <summary>The body of <see cref="ApplyLabel"/> (caller holds the lock): one transaction; labels only windows not yet carrying this label.</summary>
+    private int ApplyLabelLocked(string alertId, int? label, string action, long atMicros, bool remember)
+    {
+        {
             using var tx = _db.BeginTransaction();
             using var rows = Command("""
                 INSERT INTO label_rows (window_id, site_id, device_pseudonym, patient_pseudonym, window_end, recorded_at,
@@ -212,6 +223,7 @@ public sealed partial class EdgeStore : IDisposable
                 SELECT $edge || '-w' || id, site_id, device_pseudonym, patient_pseudonym, window_end, $now,
                        $alert, $label, $action, $at
                 FROM windows WHERE id IN (SELECT window FROM alert_windows WHERE alert_id = $alert) AND seq IS NOT NULL
+                  AND (labelled_at IS NULL OR labelled_at <> $at)
                 """, tx);
             rows.Parameters.AddWithValue("$edge", _edgeId);
             rows.Parameters.AddWithValue("$now", ToMicros(DateTimeOffset.UtcNow));
@@ -222,14 +234,18 @@ public sealed partial class EdgeStore : IDisposable
             var labelRows = rows.ExecuteNonQuery();
             using var update = Command("""
                 UPDATE windows SET alert_id = $alert, label = $label, label_action = $action, labelled_at = $at
-                WHERE id IN (SELECT window FROM alert_windows WHERE alert_id = $alert)
+                WHERE id IN (SELECT window FROM alert_windows WHERE alert_id = $alert) AND (labelled_at IS NULL OR labelled_at <> $at)
                 """, tx);
             update.Parameters.AddWithValue("$label", (object?)label ?? DBNull.Value);
             update.Parameters.AddWithValue("$action", action);
             update.Parameters.AddWithValue("$at", atMicros);
             update.Parameters.AddWithValue("$alert", alertId);
             var windows = update.ExecuteNonQuery();
-            RememberLabel(tx, alertId, label, action, atMicros);
+            if (remember)
+            {
+                RememberLabel(tx, alertId, label, action, atMicros);
+            }
+
             tx.Commit();
             Interlocked.Add(ref _pendingRows, labelRows);
             return windows;

@@ -38,6 +38,9 @@ public sealed class DatasetAudit
     /// <summary>Everything that is wrong; empty when the dataset holds exactly what the edge produced.</summary>
     public IReadOnlyList<string> Problems => _problems;
 
+    /// <summary>True when window <paramref name="windowId"/> is in the dataset (labelled or not).</summary>
+    public bool HasWindow(string windowId) => _windowCounts.ContainsKey(windowId);
+
     /// <summary>True when window <paramref name="windowId"/> carries a label in the dataset.</summary>
     public bool IsWindowLabelled(string windowId) => _labels.ContainsKey(windowId);
 
