@@ -104,6 +104,11 @@ public sealed class BrokerFuzzTests
             {
                 // The broker closed this connection (or is waiting for the rest of a packet whose length was mutated).
             }
+            catch (MqttProtocolException)
+            {
+                // A CONNECT whose protocol level was mutated is refused in the 3.1.1 CONNACK form the spec requires
+                // (no properties), which this v5 test reader cannot decode: the broker answered correctly.
+            }
         }
         await using var healthy = TestSupport.Client(broker.Port, "healthy");
         var got = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
