@@ -13,19 +13,17 @@ public interface IEdgePublisher
 public sealed class MqttEdgePublisher : IEdgePublisher
 {
     private readonly MqttClient _client;
-    private readonly Microsoft.Extensions.Logging.ILogger _logger;
-    private long _lastErrorTicks;
-    private long _failures;
+    private readonly PublishFailures _failures;
 
     /// <summary>Creates the publisher.</summary>
     public MqttEdgePublisher(MqttClient client, Microsoft.Extensions.Logging.ILogger logger)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
-        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _failures = new PublishFailures(logger ?? throw new ArgumentNullException(nameof(logger)));
     }
 
     /// <summary>Publications that failed (broker down, queue full).</summary>
-    public long Failures => Interlocked.Read(ref _failures);
+    public long Failures => _failures.Count;
 
     /// <inheritdoc />
     public void Publish(string topic, byte[] payload, MqttQos qos, string contentType)
@@ -58,16 +56,7 @@ public sealed class MqttEdgePublisher : IEdgePublisher
         }
     }
 
-    private void Fail(string topic, Exception ex)
-    {
-        Interlocked.Increment(ref _failures);
-        var now = Environment.TickCount64;
-        var last = Interlocked.Read(ref _lastErrorTicks);
-        if (now - last > 10_000 && Interlocked.CompareExchange(ref _lastErrorTicks, now, last) == last)
-        {
-            Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(_logger, "publish to {Topic} failed: {Message} (further failures within 10 s are counted, not logged)", topic, ex.Message);
-        }
-    }
+    private void Fail(string topic, Exception ex) => _failures.Record(topic, ex);
 }
 
 /// <summary>
@@ -78,19 +67,17 @@ public sealed class MqttEdgePublisher : IEdgePublisher
 public sealed class BrokerEdgePublisher : IEdgePublisher
 {
     private readonly MqttBroker _broker;
-    private readonly Microsoft.Extensions.Logging.ILogger _logger;
-    private long _lastErrorTicks;
-    private long _failures;
+    private readonly PublishFailures _failures;
 
     /// <summary>Creates the publisher.</summary>
     public BrokerEdgePublisher(MqttBroker broker, Microsoft.Extensions.Logging.ILogger logger)
     {
         _broker = broker ?? throw new ArgumentNullException(nameof(broker));
-        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _failures = new PublishFailures(logger ?? throw new ArgumentNullException(nameof(logger)));
     }
 
     /// <summary>Publications that failed.</summary>
-    public long Failures => Interlocked.Read(ref _failures);
+    public long Failures => _failures.Count;
 
     /// <inheritdoc />
     public void Publish(string topic, byte[] payload, MqttQos qos, string contentType)
@@ -101,13 +88,27 @@ public sealed class BrokerEdgePublisher : IEdgePublisher
         }
         catch (Exception ex) when (ex is MqttException or InvalidOperationException or ObjectDisposedException or ArgumentException)
         {
-            Interlocked.Increment(ref _failures);
-            var now = Environment.TickCount64;
-            var last = Interlocked.Read(ref _lastErrorTicks);
-            if (now - last > 10_000 && Interlocked.CompareExchange(ref _lastErrorTicks, now, last) == last)
-            {
-                Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(_logger, "publish to {Topic} failed: {Message} (further failures within 10 s are counted, not logged)", topic, ex.Message);
-            }
+            _failures.Record(topic, ex);
+        }
+    }
+}
+
+/// <summary>Failed publications of a publisher: counted, and logged at most once per 10 seconds.</summary>
+internal sealed class PublishFailures(Microsoft.Extensions.Logging.ILogger logger)
+{
+    private long _lastErrorTicks;
+    private long _count;
+
+    public long Count => Interlocked.Read(ref _count);
+
+    public void Record(string topic, Exception ex)
+    {
+        Interlocked.Increment(ref _count);
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastErrorTicks);
+        if (now - last > 10_000 && Interlocked.CompareExchange(ref _lastErrorTicks, now, last) == last)
+        {
+            Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, "publish to {Topic} failed: {Message} (further failures within 10 s are counted, not logged)", topic, ex.Message);
         }
     }
 }
