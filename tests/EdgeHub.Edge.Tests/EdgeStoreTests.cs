@@ -319,4 +319,71 @@ public class EdgeStoreTests
         Assert.Equal(500, store.PendingRows);
         Assert.Null(store.ReadDeltaBytes(acked.Sequence));
     }
+
+    [Fact]
+    public async Task StoreWriter_AnOperationSeesEveryRecordQueuedBeforeIt_AndNoneQueuedAfter()
+    {
+        using var dir = new TempDir();
+        using var store = new EdgeStore(Path.Combine(dir.Path, "e.db"), "edge-7", NullLogger.Instance);
+        var writer = new StoreWriter(store, new SealingOptions { MaxRows = 1_000_000, MaxSeconds = 3600 }, 1024, NullLogger.Instance);
+        await using (writer)
+        {
+            // More records than one batch, then an operation, then more records: the operation must run between them.
+            var seen = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            foreach (var r in Rows(2500, 0))
+            {
+                writer.Enqueue(r);
+            }
+
+            writer.Post(s => seen.TrySetResult(s.PendingRows));
+            foreach (var r in Rows(700, 10_000_000_000))
+            {
+                writer.Enqueue(r);
+            }
+
+            Assert.Equal(2500, await seen.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+            await writer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(3200, writer.Written);
+            Assert.Equal(0, writer.Overflow);
+        }
+    }
+
+    [Fact]
+    public async Task StoreWriter_ALabelledAlertClearedRightAfterItsLastWindow_StillLabelsThatWindow()
+    {
+        using var dir = new TempDir();
+        using var store = new EdgeStore(Path.Combine(dir.Path, "e.db"), "edge-7", NullLogger.Instance);
+        var writer = new StoreWriter(store, new SealingOptions { MaxRows = 1_000_000, MaxSeconds = 3600 }, 1024, NullLogger.Instance);
+        await using (writer)
+        {
+            writer.Post(s =>
+            {
+                s.RecordAlert("al-9", "hr_high", "safety", "ward-1", "p_dev", 0);
+                s.ApplyLabel("al-9", (int)RhythmClass.Tachycardia, "confirm", DateTimeOffset.UtcNow);
+            });
+            var rows = Rows(1500, 0);
+            foreach (var r in rows)
+            {
+                r.AlertIds.Add("al-9");
+                writer.Enqueue(r);
+            }
+
+            // The inference thread queues the clear right behind the alert's last window.
+            writer.Post(s => s.ClearAlert("al-9", 2_000_000_000));
+            await writer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        var labelled = 0;
+        for (var seq = 1L; store.ReadDeltaBytes(seq) is { } bytes; seq++)
+        {
+            var batch = Read(bytes, out _);
+            var label = DeltaSchema.IndexOf("label");
+            for (var r = 0; r < batch.RowCount; r++)
+            {
+                labelled += batch.IsNull(label, r) ? 0 : 1;
+            }
+        }
+
+        Assert.Equal(1500, labelled);
+    }
 }

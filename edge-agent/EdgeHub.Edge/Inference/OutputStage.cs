@@ -130,13 +130,12 @@ public sealed class OutputStage
             ModelVersion = isModel ? modelVersion : null,
             Strip = raised ? device.CopyStrip(_options.Alerts.StripSeconds) : null,
         };
-        _publisher.Publish(device.AlertsTopic, JsonSerializer.SerializeToUtf8Bytes(message, ContractsJson.Default.AlertMessage), MqttQos.AtLeastOnce, ContentTypes.Json);
-        _feed.Add(message);
         if (raised)
         {
             _metrics.AlertRaised();
             if (_store is not null)
             {
+                // Queued before the alert is published: a clinician's answer (queued behind it) must find the alert recorded.
                 // The windows that led to the raise were stored before the alert existed: tag them too.
                 var id = e.AlertId;
                 var kind = e.Kind;
@@ -157,6 +156,9 @@ public sealed class OutputStage
             var id = e.AlertId;
             _store?.Post(s => s.ClearAlert(id, nowMicros));
         }
+
+        _publisher.Publish(device.AlertsTopic, JsonSerializer.SerializeToUtf8Bytes(message, ContractsJson.Default.AlertMessage), MqttQos.AtLeastOnce, ContentTypes.Json);
+        _feed.Add(message);
     }
 
     private static DateTimeOffset FromMicros(long micros) => DateTimeOffset.UnixEpoch.AddTicks(micros * 10);

@@ -11,6 +11,8 @@ namespace EdgeHub.Edge.Store;
 /// transactions, runs rare operations (alert assignment, labels) in order, seals deltas every N rows or T seconds, and
 /// enforces the disk quota. The pipeline never waits on SQLite; if the writer falls behind by more than the queue
 /// capacity, records are dropped and counted rather than stalling inference and feedback.
+/// Records and operations share one queue, so an operation sees exactly the records queued before it (an alert's
+/// assignment finds the windows that led to the raise; a cleared alert's label still reaches its last windows).
 /// </summary>
 public sealed class StoreWriter : IAsyncDisposable
 {
@@ -19,8 +21,9 @@ public sealed class StoreWriter : IAsyncDisposable
     private readonly SealingOptions _sealing;
     private readonly long _quotaBytes;
     private readonly ILogger _logger;
-    private readonly Channel<WindowRecord> _records;
-    private readonly ConcurrentQueue<Action<EdgeStore>> _ops = new();
+    private readonly Channel<Item> _items;
+    private readonly int _capacity;
+    private int _queuedRecords;
     private readonly ParquetCompression _compression;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -39,11 +42,8 @@ public sealed class StoreWriter : IAsyncDisposable
         _quotaBytes = (long)(quotaMb * 1024 * 1024);
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _compression = Enum.Parse<ParquetCompression>(sealing.Compression, ignoreCase: true);
-        _records = Channel.CreateBounded<WindowRecord>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _capacity = capacity;
+        _items = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -57,20 +57,31 @@ public sealed class StoreWriter : IAsyncDisposable
     public long Written => Interlocked.Read(ref _written);
 
     /// <summary>Records waiting for the writer.</summary>
-    public int Queued => _records.Reader.Count;
+    public int Queued => Volatile.Read(ref _queuedRecords);
 
     /// <summary>Queues a record (ownership passes to the writer, which returns it to the pool); counted in <see cref="Overflow"/> when the queue is full.</summary>
     public void Enqueue(WindowRecord record)
     {
-        if (!_records.Writer.TryWrite(record))
+        if (Interlocked.Increment(ref _queuedRecords) > _capacity || !_items.Writer.TryWrite(new Item(record, null)))
         {
+            Interlocked.Decrement(ref _queuedRecords);
             Interlocked.Increment(ref _overflow);
             WindowRecordPool.Return(record);
         }
     }
 
-    /// <summary>Queues an operation that runs on the writer thread after the records queued before it.</summary>
-    public void Post(Action<EdgeStore> op) => _ops.Enqueue(op);
+    /// <summary>Queues an operation that runs on the writer thread after the records queued before it are committed.</summary>
+    public void Post(Action<EdgeStore> op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        if (!_items.Writer.TryWrite(new Item(null, op)))
+        {
+            _logger.LogWarning("edge store operation dropped: the store writer has stopped");
+        }
+    }
+
+    /// <summary>A queued window record or operation.</summary>
+    private readonly record struct Item(WindowRecord? Record, Action<EdgeStore>? Op);
 
     /// <summary>Seals everything pending now (shutdown, tests).</summary>
     public Task FlushAsync()
@@ -106,7 +117,7 @@ public sealed class StoreWriter : IAsyncDisposable
                     timer.CancelAfter(TimeSpan.FromMilliseconds(200));
                     try
                     {
-                        await _records.Reader.WaitToReadAsync(timer.Token);
+                        await _items.Reader.WaitToReadAsync(timer.Token);
                     }
                     catch (OperationCanceledException)
                     {
@@ -115,10 +126,31 @@ public sealed class StoreWriter : IAsyncDisposable
                     }
                 }
 
+                // In queue order: records gather into batches; an operation first commits the batch before it.
                 var n = 0;
-                while (n < BatchSize && _records.Reader.TryRead(out var record))
+                var taken = 0;
+                while (taken < 4 * BatchSize && _items.Reader.TryRead(out var item))
                 {
-                    batch[n++] = record;
+                    taken++;
+                    if (item.Record is { } record)
+                    {
+                        batch[n++] = record;
+                        if (n == BatchSize)
+                        {
+                            Commit(batch, ids, n);
+                            n = 0;
+                        }
+                    }
+                    else
+                    {
+                        if (n > 0)
+                        {
+                            Commit(batch, ids, n);
+                            n = 0;
+                        }
+
+                        RunOp(item.Op!);
+                    }
                 }
 
                 if (n > 0)
@@ -126,15 +158,11 @@ public sealed class StoreWriter : IAsyncDisposable
                     Commit(batch, ids, n);
                 }
 
-                while (_ops.TryDequeue(out var op))
-                {
-                    RunOp(op);
-                }
-
                 SealWhileDue(force: false);
                 EnforceQuotaIfDue();
                 ReportOverflow();
-                if (ct.IsCancellationRequested && _records.Reader.Count == 0 && _ops.IsEmpty)
+                // Disposal completes the queue before stopping: Completion is done once every queued item was read.
+                if (ct.IsCancellationRequested && _items.Reader.Completion.IsCompleted)
                 {
                     return;
                 }
@@ -164,6 +192,7 @@ public sealed class StoreWriter : IAsyncDisposable
         }
         finally
         {
+            Interlocked.Add(ref _queuedRecords, -n);
             for (var i = 0; i < n; i++)
             {
                 WindowRecordPool.Return(batch[i]);
@@ -233,7 +262,7 @@ public sealed class StoreWriter : IAsyncDisposable
     /// <summary>Commits what is queued, then stops.</summary>
     public async ValueTask DisposeAsync()
     {
-        _records.Writer.TryComplete();
+        _items.Writer.TryComplete();
         await _stop.CancelAsync();
         try
         {
