@@ -46,7 +46,7 @@ public sealed partial class MqttBroker
                 if (session.IncomingQos2.Contains(publish.PacketId))
                 {
                     // A retransmission of a QoS 2 message we already own: acknowledge again, do not deliver twice (§4.3.3).
-                    connection.AckPublish(MqttPacketType.PubRec, publish.PacketId, MqttReasonCode.Success);
+                    AcknowledgeOrdered(connection, MqttPacketType.PubRec, publish.PacketId, MqttReasonCode.Success, null);
                     return;
                 }
                 if (v5 && session.IncomingQos2.Count >= Options.MaxInflightMessages)
@@ -58,19 +58,20 @@ public sealed partial class MqttBroker
         }
         if (!IsAuthorized(session.ClientId, session.Username, topic, AclAccess.Write))
         {
-            Acknowledge(connection, publish, v5 ? MqttReasonCode.NotAuthorized : MqttReasonCode.Success);
+            Acknowledge(connection, publish, v5 ? MqttReasonCode.NotAuthorized : MqttReasonCode.Success, null);
             return;
         }
         // The payload leaves the receive buffer here (one copy into a pooled array); every queue it enters takes a reference.
         var message = BrokerMessage.From(publish, topic, session.ClientId);
         int delivered;
+        Task? accepted;
         try
         {
             if (message.Retain)
             {
                 SetRetained(message);
             }
-            delivered = Route(message);
+            delivered = Route(message, out accepted);
         }
         finally
         {
@@ -83,18 +84,19 @@ public sealed partial class MqttBroker
                 session.IncomingQos2.Add(publish.PacketId);
             }
         }
-        Acknowledge(connection, publish, delivered == 0 && v5 ? MqttReasonCode.NoMatchingSubscribers : MqttReasonCode.Success);
+        // In-process subscribers that have not finished yet hold the acknowledgement back (MqttBroker.Local.cs).
+        Acknowledge(connection, publish, delivered == 0 && v5 ? MqttReasonCode.NoMatchingSubscribers : MqttReasonCode.Success, accepted);
     }
 
-    private static void Acknowledge(BrokerConnection connection, MqttPublishPacket publish, MqttReasonCode code)
+    private void Acknowledge(BrokerConnection connection, MqttPublishPacket publish, MqttReasonCode code, Task? accepted)
     {
         switch (publish.Qos)
         {
             case MqttQos.AtLeastOnce:
-                connection.AckPublish(MqttPacketType.PubAck, publish.PacketId, code);
+                AcknowledgeOrdered(connection, MqttPacketType.PubAck, publish.PacketId, code, accepted);
                 break;
             case MqttQos.ExactlyOnce:
-                connection.AckPublish(MqttPacketType.PubRec, publish.PacketId, code);
+                AcknowledgeOrdered(connection, MqttPacketType.PubRec, publish.PacketId, code, accepted);
                 break;
         }
     }
@@ -106,8 +108,13 @@ public sealed partial class MqttBroker
         PersistRetained(message);
     }
 
+    private int Route(BrokerMessage message) => Route(message, out _);
+
+    /// <summary>Delivers to the network sessions, then to the local subscribers; <paramref name="accepted"/> as in DeliverLocal.</summary>
+    private int Route(BrokerMessage message, out Task? accepted) => RouteToSessions(message) + DeliverLocal(message, out accepted);
+
     /// <summary>Delivers <paramref name="message"/> to every matching session once; returns the number of sessions.</summary>
-    private int Route(BrokerMessage message)
+    private int RouteToSessions(BrokerMessage message)
     {
         var matches = t_matches ??= new List<BrokerSubscription>(16);
         var groups = t_groups ??= new List<SharedGroup>(4);
