@@ -25,10 +25,14 @@ public sealed class ParquetWriterOptions
     /// <summary>Target uncompressed size of one data page in bytes.</summary>
     public int PageSize { get; set; } = 1 << 20;
 
-    /// <summary>Largest dictionary (PLAIN bytes) a string column may build per row group before falling back to PLAIN pages.</summary>
+    /// <summary>Largest dictionary (PLAIN bytes) a column may build per row group before falling back to PLAIN pages.</summary>
     public int DictionaryPageSizeLimit { get; set; } = 1 << 20;
 
-    /// <summary>Dictionary-encode string columns (with fallback to PLAIN); true by default.</summary>
+    /// <summary>
+    /// Dictionary-encode string and numeric columns (RLE_DICTIONARY, readable by every Parquet reader); true by default. A
+    /// column falls back to PLAIN pages when its dictionary passes <see cref="DictionaryPageSizeLimit"/> or, for numeric
+    /// columns, when its first page shows the dictionary would not make the data smaller. Booleans are always PLAIN.
+    /// </summary>
     public bool UseDictionary { get; set; } = true;
 
     /// <summary>

@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace EdgeHub.Parquet.Encoding;
 
 /// <summary>
@@ -52,11 +56,11 @@ internal static class RleBitPackedHybrid
         for (var b = 0; b < bytes; b++) output.WriteByte((byte)(value >> (8 * b)));
     }
 
+    /// <summary>Packs groups of 8 values LSB first; 64 bits are stored at a time (whole groups end on a byte boundary).</summary>
     private static void Pack(ReadOnlySpan<int> values, int bitWidth, int groups, ByteBuffer output)
     {
         var total = groups * bitWidth;
-        var dst = output.GetSpan(total);
-        dst[..total].Clear();
+        var dst = output.GetSpan(total + 8);
         ulong acc = 0;
         var bits = 0;
         var o = 0;
@@ -66,13 +70,17 @@ internal static class RleBitPackedHybrid
             var v = k < values.Length ? (ulong)(uint)values[k] : 0;
             acc |= v << bits;
             bits += bitWidth;
-            while (bits >= 8)
+            if (bits >= 64)
             {
-                dst[o++] = (byte)acc;
-                acc >>= 8;
-                bits -= 8;
+                BinaryPrimitives.WriteUInt64LittleEndian(dst[o..], acc);
+                o += 8;
+                bits -= 64;
+                // The high bits of v that did not fit (none when it ended exactly at bit 64).
+                acc = bits == 0 ? 0 : v >> (bitWidth - bits);
             }
         }
+        // What is left is less than 64 bits and ends on a byte boundary (total is whole bytes).
+        BinaryPrimitives.WriteUInt64LittleEndian(dst[o..], acc);
         output.Advance(total);
     }
 
@@ -130,16 +138,30 @@ internal static class RleBitPackedHybrid
             dst.Clear();
             return;
         }
-        if (bitWidth == 1)
-        {
-            for (var k = 0; k < dst.Length; k++) dst[k] = (src[k >> 3] >> (k & 7)) & 1;
-            return;
-        }
         var mask = bitWidth == 32 ? ulong.MaxValue >> 32 : (1UL << bitWidth) - 1;
+        // Fast part: each value is read with one unaligned 64-bit load at its byte, shifted by its bit offset (at most
+        // 7 + 32 bits are needed), while 8 bytes remain readable.
+        var k = 0;
+        var fast = src.Length >= 8 ? Math.Min(dst.Length, (int)Math.Min(int.MaxValue, ((long)(src.Length - 8) * 8) / bitWidth + 1)) : 0;
+        ref var s0 = ref MemoryMarshal.GetReference(src);
+        long bit = 0;
+        for (; k < fast; k++, bit += bitWidth)
+        {
+            var word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref s0, (nint)(bit >> 3)));
+            dst[k] = (int)((word >> (int)(bit & 7)) & mask);
+        }
+        if (k == dst.Length) return;
+        // Tail: byte at a time.
         ulong acc = 0;
         var bits = 0;
-        var i = 0;
-        for (var k = 0; k < dst.Length; k++)
+        var i = (int)(bit >> 3);
+        var skip = (int)(bit & 7);
+        if (skip != 0)
+        {
+            acc = (ulong)src[i++] >> skip;
+            bits = 8 - skip;
+        }
+        for (; k < dst.Length; k++)
         {
             while (bits < bitWidth)
             {

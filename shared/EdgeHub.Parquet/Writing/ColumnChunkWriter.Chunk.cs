@@ -33,6 +33,8 @@ internal sealed partial class ColumnChunkWriter
         _maxL = long.MinValue;
         _boolSeen = 0;
         _nullCount = 0;
+        _dictionaryMode = _options.UseDictionary && _field.Type != ParquetType.Boolean;
+        ClearNumericDictionary();
         ResetStrings();
     }
 
@@ -53,7 +55,8 @@ internal sealed partial class ColumnChunkWriter
         {
             meta.DictionaryPageOffset = offset;
             _body.Clear();
-            WritePage(PageType.DictionaryPage, PageEncoding.Plain, _dictCount, _dictPlain.WrittenSpan, _body);
+            var plain = DictionaryPage(out var count);
+            WritePage(PageType.DictionaryPage, PageEncoding.Plain, count, plain, _body);
             output.Write(_body.WrittenSpan);
             written += _body.Length;
         }

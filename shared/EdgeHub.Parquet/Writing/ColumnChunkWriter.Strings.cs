@@ -104,7 +104,6 @@ internal sealed partial class ColumnChunkWriter
         _dictPlain.Clear();
         _dictSpans.Clear();
         _dictCount = 0;
-        _dictionaryMode = _field.Type == ParquetType.String && _options.UseDictionary;
         _minS = null;
         _maxS = null;
     }

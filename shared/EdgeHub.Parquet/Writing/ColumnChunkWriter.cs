@@ -7,9 +7,9 @@ using EdgeHub.Parquet.Thrift;
 namespace EdgeHub.Parquet.Writing;
 
 /// <summary>
-/// Buffers one column of the current row group as encoded (and compressed) pages. Numeric and boolean columns use PLAIN
-/// pages; strings use a dictionary (RLE_DICTIONARY data pages) and fall back to PLAIN pages when the dictionary grows past its
-/// limit. Definition levels (max level 1) use the RLE/bit-packed hybrid with the v1 four-byte length prefix.
+/// Buffers one column of the current row group as encoded (and compressed) pages. Boolean columns use PLAIN pages; strings
+/// and numeric columns use a dictionary (RLE_DICTIONARY data pages) and fall back to PLAIN pages when the dictionary grows
+/// past its limit or does not pay off (numeric columns: see ColumnChunkWriter.NumericDictionary.cs). Definition levels (max level 1) use the RLE/bit-packed hybrid with the v1 four-byte length prefix.
 /// </summary>
 internal sealed partial class ColumnChunkWriter : IDisposable
 {
@@ -44,7 +44,6 @@ internal sealed partial class ColumnChunkWriter : IDisposable
             ParquetType.Boolean => 1,
             _ => 0,
         };
-        _dictionaryMode = field.Type == ParquetType.String && options.UseDictionary;
         ResetStats();
     }
 
@@ -161,9 +160,13 @@ internal sealed partial class ColumnChunkWriter : IDisposable
         if (_field.Type == ParquetType.String && _dictionaryMode)
         {
             encoding = PageEncoding.RleDictionary;
-            var width = RleBitPackedHybrid.BitWidth(Math.Max(0, _dictCount - 1));
-            _body.WriteByte((byte)width);
-            RleBitPackedHybrid.Encode(_indices.AsSpan(0, _pageNonNull), width, _body);
+            WriteIndices(_dictCount, _pageNonNull);
+            _wroteDictionary = true;
+        }
+        else if (_dictionaryMode && _pageNonNull > 0 && TryEncodeNumericPage())
+        {
+            encoding = PageEncoding.RleDictionary;
+            WriteIndices(NumericDictionaryCount, _pageNonNull);
             _wroteDictionary = true;
         }
         else if (_field.Type == ParquetType.Boolean)
@@ -256,6 +259,7 @@ internal sealed partial class ColumnChunkWriter : IDisposable
         _header.Dispose();
         _compressed?.Dispose();
         _dictPlain.Dispose();
+        DisposeNumericDictionary();
         if (_levels.Length > 0) ArrayPool<int>.Shared.Return(_levels);
         if (_indices.Length > 0) ArrayPool<int>.Shared.Return(_indices);
         _levels = [];
