@@ -3,6 +3,23 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace EdgeHub.Mqtt;
 
+/// <summary>When the broker's persistence journal is forced to the disk (fsync).</summary>
+public enum MqttFsyncMode
+{
+    /// <summary>
+    /// Never (the OS writes back on its own schedule, typically within 30 s): acknowledged messages survive a killed
+    /// broker process but not a power loss or kernel crash.
+    /// </summary>
+    Never,
+    /// <summary>Once a second: a power loss loses at most the last second of acknowledged messages.</summary>
+    Interval,
+    /// <summary>
+    /// Before every group of acknowledgements (one fsync per read batch, shared by the connections that wait for it):
+    /// nothing acknowledged is lost even on a power loss.
+    /// </summary>
+    Batch,
+}
+
 /// <summary>Configuration of the embedded broker: listeners, security, persistence and limits.</summary>
 public sealed class MqttBrokerOptions
 {
@@ -29,6 +46,11 @@ public sealed class MqttBrokerOptions
     public bool AllowAnonymous { get; set; } = true;
     /// <summary>Directory for retained messages and persistent sessions (append-only logs); null = in memory only.</summary>
     public string? PersistenceDirectory { get; set; }
+    /// <summary>
+    /// With persistence: when journal writes are forced to the disk (fsync). Every mode survives a killed broker
+    /// process; the modes differ on a power loss or kernel crash. See <see cref="MqttFsyncMode"/>.
+    /// </summary>
+    public MqttFsyncMode PersistenceFsync { get; set; } = MqttFsyncMode.Batch;
     /// <summary>Maximum simultaneous connections; further connections are refused with Server busy.</summary>
     public int MaxConnections { get; set; } = 100_000;
     /// <summary>Outgoing QoS 1/2 messages in flight per client (also advertised as the broker's receive maximum).</summary>

@@ -115,4 +115,65 @@ public sealed class BrokerStoreTests
             Assert.Equal(["q/0", "q/1", "q/2", "q/3", "marker"], got);
         }
     }
+
+    [Fact]
+    public void Journal_Qos2Identifiers_SurviveReplayAndRuntimeCompaction()
+    {
+        var dir = TestSupport.TempDir();
+        var session = new BrokerSession("c1", 100, 100);
+        using (var store = new BrokerStore(dir, compactThreshold: 64 * 1024))
+        {
+            ISessionJournal journal = store;
+            store.Compact([], []);
+            store.Session("c1", 60, null, []);
+            store.Enqueued("c1", Message(1)); // sent as 7, PUBREC received: only PUBREL 7 owed
+            journal.Sent(session, 1, 7);
+            journal.Released(session, 1, 7);
+            store.Enqueued("c1", Message(2)); // sent as 8, no PUBREC yet: PUBLISH 8 (DUP) owed
+            journal.Sent(session, 2, 8);
+            store.Enqueued("c1", Message(3)); // sent as 9 and completed
+            journal.Sent(session, 3, 9);
+            journal.Released(session, 3, 9);
+            store.Done("c1", 3);
+            journal.IncomingQos2(session, 40, owned: true);
+            journal.IncomingQos2(session, 41, owned: true);
+            journal.IncomingQos2(session, 40, owned: false);
+            // Churn until the log compacts several times: the live QoS 2 state must be rewritten each time.
+            for (var i = 10; i < 400; i++)
+            {
+                store.Enqueued("c1", Message(i, 1024));
+                store.Done("c1", i);
+            }
+            Assert.True(store.Compactions >= 2, $"only {store.Compactions} compactions");
+        }
+        using var reopened = new BrokerStore(dir);
+        var record = Assert.Single(reopened.Load().Sessions.Values);
+        Assert.Equal([2L], record.Queue.Keys);
+        Assert.Equal((ushort)8, Assert.Single(record.Sent).Value);
+        Assert.Equal(new KeyValuePair<long, ushort>(1, 7), Assert.Single(record.Released));
+        Assert.Equal((ushort)41, Assert.Single(record.IncomingQos2));
+    }
+
+    [Theory]
+    [InlineData(MqttFsyncMode.Never, false, false)]
+    [InlineData(MqttFsyncMode.Interval, false, true)]
+    [InlineData(MqttFsyncMode.Batch, true, true)]
+    public void Flush_FsyncMode_DecidesWhenRecordsAreForcedToDisk(MqttFsyncMode mode, bool syncOnBatch, bool syncPeriodically)
+    {
+        var dir = TestSupport.TempDir();
+        using var store = new BrokerStore(dir, fsync: mode);
+        store.Compact([], []);
+        store.Session("c1", 60, null, []);
+        store.Enqueued("c1", Message(1));
+        store.Flush();
+        Assert.Equal(syncOnBatch ? 1 : 0, store.Fsyncs);
+        store.Flush(); // nothing new: no second fsync
+        Assert.Equal(syncOnBatch ? 1 : 0, store.Fsyncs);
+        store.Enqueued("c1", Message(2));
+        store.FlushPeriodic();
+        Assert.Equal((syncOnBatch ? 1 : 0) + (syncPeriodically ? 1 : 0), store.Fsyncs);
+        // Whatever the mode, flushed records are in the file (a killed process loses nothing).
+        using var reopened = new BrokerStore(dir);
+        Assert.Equal([1L, 2], Assert.Single(reopened.Load().Sessions.Values).Queue.Keys);
+    }
 }

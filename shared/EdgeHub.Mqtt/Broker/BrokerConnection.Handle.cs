@@ -47,16 +47,14 @@ internal sealed partial class BrokerConnection
                 var known = session.Received(rec.PacketId, rec.ReasonCode);
                 if ((byte)rec.ReasonCode < 0x80)
                 {
-                    SendAck(MqttPacketType.PubRel, rec.PacketId, known ? MqttReasonCode.Success : MqttReasonCode.PacketIdentifierNotFound);
+                    // Deferred like PUBACK: once PUBREL is out, a restarted broker must owe PUBREL, never the PUBLISH.
+                    AckPublish(MqttPacketType.PubRel, rec.PacketId, known ? MqttReasonCode.Success : MqttReasonCode.PacketIdentifierNotFound);
                 }
                 return true;
             case MqttPubRelPacket rel:
-                bool had;
-                lock (session.Sync)
-                {
-                    had = session.IncomingQos2.Remove(rel.PacketId);
-                }
-                SendAck(MqttPacketType.PubComp, rel.PacketId, had ? MqttReasonCode.Success : MqttReasonCode.PacketIdentifierNotFound);
+                var had = session.ReleaseIncomingQos2(rel.PacketId);
+                // Deferred: after PUBCOMP the client may reuse the identifier, so a restart must not remember it.
+                AckPublish(MqttPacketType.PubComp, rel.PacketId, had ? MqttReasonCode.Success : MqttReasonCode.PacketIdentifierNotFound);
                 return true;
             case MqttPubCompPacket comp:
                 session.Complete(comp.PacketId);

@@ -27,9 +27,11 @@ internal sealed partial class BrokerConnection
                     WriteItem(item);
                     if (_output.UnflushedBytes > 65536)
                     {
+                        FlushJournalIfNeeded();
                         await _output.FlushAsync().ConfigureAwait(false);
                     }
                 }
+                FlushJournalIfNeeded();
                 var flush = await _output.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted)
                 {
@@ -51,6 +53,14 @@ internal sealed partial class BrokerConnection
             {
                 Abort();
             }
+        }
+    }
+
+    private void FlushJournalIfNeeded()
+    {
+        if (Interlocked.Exchange(ref _journalBeforeWrite, 0) != 0)
+        {
+            _broker.FlushJournal();
         }
     }
 

@@ -43,6 +43,7 @@ internal sealed partial class BrokerConnection : IDisposable
     private readonly ILogger _logger;
     private int _queued;
     private int _closing;
+    private int _journalBeforeWrite;
     private bool _closeAfterFlush;
     private List<(MqttPacketType Type, ushort PacketId, MqttReasonCode Code)>? _deferredAcks;
 
@@ -76,6 +77,16 @@ internal sealed partial class BrokerConnection : IDisposable
     public uint WillDelay { get; private set; }
     public bool IsClosed => Volatile.Read(ref _closing) != 0;
 
+    /// <summary>
+    /// Set (before queueing the PUBLISH) when a journal record must be flushed before queued bytes reach the socket:
+    /// the packet identifier of a QoS 2 message sent to a persistent session.
+    /// </summary>
+    public bool JournalBeforeWrite
+    {
+        get => Volatile.Read(ref _journalBeforeWrite) != 0;
+        set => Volatile.Write(ref _journalBeforeWrite, value ? 1 : 0);
+    }
+
     /// <summary>Queues a PUBLISH; QoS 0 is dropped (false) when the outbound backlog is at the queue limit.</summary>
     public bool TrySendPublish(BrokerMessage message, MqttQos qos, ushort packetId, bool retain, bool dup, uint[]? subscriptionIds)
     {
@@ -104,8 +115,9 @@ internal sealed partial class BrokerConnection : IDisposable
     }
 
     /// <summary>
-    /// PUBACK/PUBREC for a received PUBLISH. With persistence they are held until the end of the current read batch,
-    /// when one journal flush covers every publish in it (the acknowledgement promises the message survives a crash).
+    /// An acknowledgement that promises journaled state: PUBACK/PUBREC of a received PUBLISH, PUBREL after PUBREC,
+    /// PUBCOMP after PUBREL. With persistence they are held until the end of the current read batch, when one journal
+    /// flush covers every packet in it (group commit).
     /// </summary>
     public void AckPublish(MqttPacketType type, ushort packetId, MqttReasonCode code)
     {

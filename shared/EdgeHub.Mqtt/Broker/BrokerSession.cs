@@ -8,8 +8,17 @@ internal interface ISessionJournal
     /// <summary>A QoS ≥ 1 message was accepted for <paramref name="session"/> (called under the session lock, before the publisher's ack).</summary>
     void Enqueued(BrokerSession session, in BrokerSession.Queued queued);
 
-    /// <summary>The message with <paramref name="sequence"/> was delivered (PUBACK, PUBREC) or dropped (expired).</summary>
+    /// <summary>The message with <paramref name="sequence"/> was delivered (PUBACK, PUBCOMP, a failed PUBREC) or dropped (expired).</summary>
     void Done(BrokerSession session, long sequence);
+
+    /// <summary>The QoS 2 message <paramref name="sequence"/> went out as <paramref name="packetId"/> (a resend after a restart reuses it, §4.4).</summary>
+    void Sent(BrokerSession session, long sequence, ushort packetId);
+
+    /// <summary>PUBREC arrived for <paramref name="sequence"/>: from now on only PUBREL <paramref name="packetId"/> is owed (§4.3.3).</summary>
+    void Released(BrokerSession session, long sequence, ushort packetId);
+
+    /// <summary>An incoming QoS 2 <paramref name="packetId"/> was accepted (<paramref name="owned"/>) or released by PUBREL.</summary>
+    void IncomingQos2(BrokerSession session, ushort packetId, bool owned);
 }
 
 /// <summary>
@@ -39,6 +48,9 @@ internal sealed class BrokerSession
         public long Sequence { get; } = sequence;
     }
 
+    /// <summary>Stands in for the message of a PUBREL owed after a restart (the PUBLISH is never sent again).</summary>
+    private static readonly BrokerMessage s_released = new() { Topic = "", Payload = ReadOnlyMemory<byte>.Empty };
+
     private readonly Dictionary<ushort, Inflight> _inflight = [];
     private readonly Queue<Queued> _queue = new();
     private readonly int _maxInflight;
@@ -58,6 +70,7 @@ internal sealed class BrokerSession
     public Lock Sync { get; } = new();
     public string? Username { get; set; }
     public Dictionary<string, BrokerSubscription> Subscriptions { get; } = new(StringComparer.Ordinal);
+    /// <summary>Incoming QoS 2 identifiers awaiting PUBREL (read under <see cref="Sync"/>; change through <see cref="AcceptIncomingQos2"/> and <see cref="ReleaseIncomingQos2"/>).</summary>
     public HashSet<ushort> IncomingQos2 { get; } = [];
     /// <summary>Seconds the session outlives its connection; uint.MaxValue = never expires.</summary>
     public uint ExpiryInterval { get; set; }
@@ -130,6 +143,13 @@ internal sealed class BrokerSession
     {
         var id = NextId();
         _inflight[id] = new Inflight { Message = q.Message, Qos = q.Qos, Retain = q.Retain, SubscriptionIds = q.SubscriptionIds, Sequence = q.Sequence };
+        if (q.Qos == MqttQos.ExactlyOnce && Journal is { } journal)
+        {
+            // The connection flushes the journal before these bytes reach the socket: the client may hold this
+            // identifier for the message, so a resend after a crash must use it again.
+            journal.Sent(this, q.Sequence, id);
+            connection.JournalBeforeWrite = true;
+        }
         connection.TrySendPublish(q.Message, q.Qos, id, q.Retain, false, q.SubscriptionIds);
     }
 
@@ -152,10 +172,7 @@ internal sealed class BrokerSession
             {
                 return false;
             }
-            if (!entry.AwaitingComp)
-            {
-                Journal?.Done(this, entry.Sequence);
-            }
+            Journal?.Done(this, entry.Sequence);
             entry.Message.Release();
             DrainLocked();
             return true;
@@ -175,17 +192,44 @@ internal sealed class BrokerSession
             {
                 return true;
             }
-            // §4.3.3: after PUBREC the PUBLISH is never sent again, so the journal forgets it here.
-            Journal?.Done(this, entry.Sequence);
             if ((byte)code >= 0x80)
             {
+                Journal?.Done(this, entry.Sequence);
                 _inflight.Remove(packetId);
                 entry.Message.Release();
                 DrainLocked();
                 return true;
             }
+            // §4.3.3: after PUBREC the PUBLISH is never sent again, only PUBREL (also after a restart).
+            Journal?.Released(this, entry.Sequence, packetId);
             entry.AwaitingComp = true;
             _inflight[packetId] = entry;
+            return true;
+        }
+    }
+
+    /// <summary>Records an accepted incoming QoS 2 identifier (the PUBREC that follows waits for the journal flush).</summary>
+    public void AcceptIncomingQos2(ushort packetId)
+    {
+        lock (Sync)
+        {
+            if (IncomingQos2.Add(packetId))
+            {
+                Journal?.IncomingQos2(this, packetId, true);
+            }
+        }
+    }
+
+    /// <summary>PUBREL: forgets the identifier (the PUBCOMP waits for the journal flush); false if it was unknown.</summary>
+    public bool ReleaseIncomingQos2(ushort packetId)
+    {
+        lock (Sync)
+        {
+            if (!IncomingQos2.Remove(packetId))
+            {
+                return false;
+            }
+            Journal?.IncomingQos2(this, packetId, false);
             return true;
         }
     }
@@ -274,38 +318,60 @@ internal sealed class BrokerSession
     }
 
     /// <summary>
-    /// Undelivered QoS ≥ 1 messages in delivery order (in flight first; PUBREC'd ones excluded), for the journal. Call under
-    /// <see cref="Sync"/> (the entries' references keep the payloads valid while they are written).
+    /// Writes everything the session owes and holds into <paramref name="journal"/> (it just became persistent):
+    /// undelivered messages in delivery order, the identifiers of QoS 2 messages sent or released, and incoming QoS 2
+    /// identifiers. Call under <see cref="Sync"/> (the entries' references keep the payloads valid while they are written).
     /// </summary>
-    public List<Queued> SnapshotLocked()
+    public void JournalAllLocked(ISessionJournal journal)
     {
-        var entries = new List<Inflight>(_inflight.Values);
-        entries.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
-        var list = new List<Queued>(entries.Count + _queue.Count);
-        foreach (var e in entries)
+        var entries = new List<KeyValuePair<ushort, Inflight>>(_inflight);
+        entries.Sort((a, b) => a.Value.Sequence.CompareTo(b.Value.Sequence));
+        foreach (var (id, e) in entries)
         {
-            if (!e.AwaitingComp)
+            if (e.AwaitingComp)
             {
-                list.Add(new Queued(e.Message, e.Qos, e.Retain, e.SubscriptionIds, e.Sequence));
+                journal.Released(this, e.Sequence, id);
+                continue;
+            }
+            journal.Enqueued(this, new Queued(e.Message, e.Qos, e.Retain, e.SubscriptionIds, e.Sequence));
+            if (e.Qos == MqttQos.ExactlyOnce)
+            {
+                journal.Sent(this, e.Sequence, id);
             }
         }
-        list.AddRange(_queue);
-        return list;
+        foreach (var q in _queue)
+        {
+            journal.Enqueued(this, q);
+        }
+        foreach (var id in IncomingQos2)
+        {
+            journal.IncomingQos2(this, id, true);
+        }
     }
 
     /// <summary>
-    /// Restores queued messages loaded from disk (unpooled), keeping their journal sequence numbers; beyond the queue
-    /// limit the newest are dropped (the same policy as live delivery) and their sequence numbers returned.
+    /// Restores the state loaded from disk (unpooled messages, journal sequence numbers kept): messages already sent
+    /// with a known identifier and PUBRELs owed go back in flight (resent on attach, §4.4), the rest is queued; beyond the
+    /// queue limit the newest are dropped (the same policy as live delivery) and their sequence numbers returned.
     /// </summary>
-    public List<long> Restore(IEnumerable<Queued> messages)
+    public List<long> Restore(IEnumerable<Queued> messages, IReadOnlyDictionary<long, ushort> sent, IReadOnlyDictionary<long, ushort> released, IEnumerable<ushort> incomingQos2)
     {
         var dropped = new List<long>();
         lock (Sync)
         {
+            foreach (var (sequence, id) in released)
+            {
+                _sequence = Math.Max(_sequence, sequence);
+                _inflight[id] = new Inflight { Message = s_released, Qos = MqttQos.ExactlyOnce, AwaitingComp = true, Sequence = sequence };
+            }
             foreach (var q in messages)
             {
                 _sequence = Math.Max(_sequence, q.Sequence);
-                if (_queue.Count < _maxQueued)
+                if (sent.TryGetValue(q.Sequence, out var id) && !_inflight.ContainsKey(id))
+                {
+                    _inflight[id] = new Inflight { Message = q.Message, Qos = q.Qos, Retain = q.Retain, SubscriptionIds = q.SubscriptionIds, Sequence = q.Sequence };
+                }
+                else if (_queue.Count < _maxQueued)
                 {
                     _queue.Enqueue(q);
                 }
@@ -314,6 +380,10 @@ internal sealed class BrokerSession
                     DroppedMessages++;
                     dropped.Add(q.Sequence);
                 }
+            }
+            foreach (var id in incomingQos2)
+            {
+                IncomingQos2.Add(id);
             }
         }
         return dropped;

@@ -54,10 +54,36 @@ internal sealed partial class BrokerStore
                     s.Queue[next] = ReadQueued(r, next);
                     break;
                 case Kind.Done when sessions.TryGetValue(clientId, out s):
-                    s.Queue.Remove(r.ReadInt64());
+                    var done = r.ReadInt64();
+                    s.Queue.Remove(done);
+                    s.Sent.Remove(done);
+                    s.Released.Remove(done);
+                    break;
+                case Kind.Sent when sessions.TryGetValue(clientId, out s):
+                    var sent = r.ReadInt64();
+                    var sentId = r.ReadUInt16();
+                    if (s.Queue.ContainsKey(sent))
+                    {
+                        s.Sent[sent] = sentId;
+                    }
+                    break;
+                case Kind.Released when sessions.TryGetValue(clientId, out s):
+                    var released = r.ReadInt64();
+                    s.Queue.Remove(released);
+                    s.Sent.Remove(released);
+                    s.Released[released] = r.ReadUInt16();
+                    break;
+                case Kind.IncomingQos2 when sessions.TryGetValue(clientId, out s):
+                    r.ReadInt64();
+                    s.IncomingQos2.Add(r.ReadUInt16());
+                    break;
+                case Kind.IncomingQos2Done when sessions.TryGetValue(clientId, out s):
+                    r.ReadInt64();
+                    s.IncomingQos2.Remove(r.ReadUInt16());
                     break;
                 case Kind.QueueCleared when sessions.TryGetValue(clientId, out s):
                     s.Queue.Clear();
+                    s.Sent.Clear();
                     break;
                 case Kind.SessionDropped:
                     sessions.Remove(clientId);
@@ -85,7 +111,26 @@ internal sealed partial class BrokerStore
             {
                 Append(w, Kind.Enqueued, b => WriteEnqueued(b, s.ClientId, q));
             }
+            foreach (var (sequence, id) in s.Sent)
+            {
+                Append(w, Kind.Sent, b => WritePacketRecord(b, s.ClientId, sequence, id));
+            }
+            foreach (var (sequence, id) in s.Released)
+            {
+                Append(w, Kind.Released, b => WritePacketRecord(b, s.ClientId, sequence, id));
+            }
+            foreach (var id in s.IncomingQos2)
+            {
+                Append(w, Kind.IncomingQos2, b => WritePacketRecord(b, s.ClientId, 0, id));
+            }
         }
+    }
+
+    private static void WritePacketRecord(BinaryWriter b, string clientId, long sequence, ushort packetId)
+    {
+        b.Write(clientId);
+        b.Write(sequence);
+        b.Write(packetId);
     }
 
     /// <summary>One record to a stream (compaction only: allocates).</summary>

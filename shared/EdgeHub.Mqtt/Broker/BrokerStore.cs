@@ -4,12 +4,13 @@ namespace EdgeHub.Mqtt.Broker;
 
 /// <summary>
 /// Append-only persistence: <c>retained.log</c> (set/delete per topic) and <c>sessions.log</c> (session, subscriptions,
-/// every QoS ≥ 1 message owed to a persistent session and its delivery, session dropped). Each record is
-/// <c>[u32 length][u8 kind][body]</c>. Session and subscription records go to the OS at once; message records
-/// (<see cref="Enqueued"/>, <see cref="Done"/>, retained) are buffered and handed over by <see cref="Flush"/>, which the
-/// broker calls before it sends the PUBACK/PUBREC of the publishes that produced them (group commit: one write per
-/// batch of publishes) and once a second, so a killed process loses nothing it acknowledged; a torn tail record (crash
-/// mid-write) is ignored on load. The logs are compacted at start-up
+/// every QoS ≥ 1 message owed to a persistent session and its delivery, the packet identifiers of QoS 2 exchanges in
+/// both directions, session dropped). Each record is <c>[u32 length][u8 kind][body]</c>. Session and subscription
+/// records go to the OS at once; the others are buffered and handed over by <see cref="Flush"/>, which the broker calls
+/// before it sends the PUBACK/PUBREC/PUBREL/PUBCOMP that promise them (group commit: one write per read batch), before
+/// a QoS 2 PUBLISH to a persistent session reaches the socket, and once a second, so a killed process loses nothing it
+/// acknowledged. Whether those writes are also forced to the disk (fsync, surviving a power loss) is
+/// <see cref="MqttFsyncMode"/>. A torn tail record (crash mid-write) is ignored on load. The logs are compacted at start-up
 /// and whenever one grows past <see cref="CompactThreshold"/> and four times its size after the last compaction.
 /// </summary>
 internal sealed partial class BrokerStore : IDisposable, ISessionJournal
@@ -22,6 +23,14 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         /// <summary>Legacy: read, never written.</summary>
         QueueCleared = 6,
         SessionDropped = 7, Enqueued = 8, Done = 9,
+        /// <summary>QoS 2 message (sequence) sent with a packet identifier.</summary>
+        Sent = 10,
+        /// <summary>PUBREC received for a QoS 2 message (sequence): only PUBREL (packet identifier) is owed.</summary>
+        Released = 11,
+        /// <summary>Incoming QoS 2 packet identifier accepted, awaiting PUBREL.</summary>
+        IncomingQos2 = 12,
+        /// <summary>Incoming QoS 2 packet identifier released by PUBREL.</summary>
+        IncomingQos2Done = 13,
     }
 
     internal sealed class SessionRecord
@@ -32,6 +41,12 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         public List<MqttSubscription> Subscriptions { get; set; } = [];
         /// <summary>Undelivered messages by journal sequence number (delivery order).</summary>
         public SortedDictionary<long, BrokerSession.Queued> Queue { get; } = [];
+        /// <summary>Packet identifiers of queued QoS 2 messages already sent, by sequence number.</summary>
+        public Dictionary<long, ushort> Sent { get; } = [];
+        /// <summary>PUBRELs owed (PUBREC received, PUBCOMP not yet): packet identifier by sequence number.</summary>
+        public SortedDictionary<long, ushort> Released { get; } = [];
+        /// <summary>Incoming QoS 2 packet identifiers awaiting PUBREL.</summary>
+        public HashSet<ushort> IncomingQos2 { get; } = [];
     }
 
     private const int BufferSize = 64 * 1024;
@@ -47,12 +62,15 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         public string Path { get; } = path;
         public FileStream Stream { get; set; } = stream;
         public long CompactAt { get; set; }
+        /// <summary>Records written since the last fsync.</summary>
+        public bool Unsynced { get; set; }
     }
 
-    public BrokerStore(string directory, long compactThreshold = 64L << 20)
+    public BrokerStore(string directory, long compactThreshold = 64L << 20, MqttFsyncMode fsync = MqttFsyncMode.Batch)
     {
         _directory = directory;
         CompactThreshold = compactThreshold;
+        FsyncMode = fsync;
         Directory.CreateDirectory(directory);
         _writer = new BinaryWriter(_record, Encoding.UTF8, leaveOpen: true);
     }
@@ -60,8 +78,14 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
     /// <summary>Minimum log size before a runtime compaction.</summary>
     public long CompactThreshold { get; }
 
+    /// <summary>When buffered records are forced to the disk.</summary>
+    public MqttFsyncMode FsyncMode { get; }
+
     /// <summary>Compactions done since start-up (tests).</summary>
     public int Compactions { get; private set; }
+
+    /// <summary>fsync calls since start-up (tests).</summary>
+    public long Fsyncs { get; private set; }
 
     private string RetainedPath => Path.Combine(_directory, "retained.log");
     private string SessionsPath => Path.Combine(_directory, "sessions.log");
@@ -147,6 +171,24 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
 
     void ISessionJournal.Done(BrokerSession session, long sequence) => Done(session.ClientId, sequence);
 
+    void ISessionJournal.Sent(BrokerSession session, long sequence, ushort packetId) => PacketRecord(Kind.Sent, session.ClientId, sequence, packetId);
+
+    void ISessionJournal.Released(BrokerSession session, long sequence, ushort packetId) => PacketRecord(Kind.Released, session.ClientId, sequence, packetId);
+
+    void ISessionJournal.IncomingQos2(BrokerSession session, ushort packetId, bool owned) =>
+        PacketRecord(owned ? Kind.IncomingQos2 : Kind.IncomingQos2Done, session.ClientId, 0, packetId);
+
+    /// <summary>A small QoS 2 bookkeeping record: client, sequence number (0 for incoming ones), packet identifier.</summary>
+    private void PacketRecord(Kind kind, string clientId, long sequence, ushort packetId)
+    {
+        lock (_lock)
+        {
+            Begin(kind);
+            WritePacketRecord(_writer, clientId, sequence, packetId);
+            Commit(_sessions, flush: false);
+        }
+    }
+
     public void SessionDropped(string clientId)
     {
         lock (_lock)
@@ -164,13 +206,42 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         _writer.Write((byte)kind);
     }
 
-    /// <summary>Hands buffered records to the OS (survives a process kill; fsync per batch would cap throughput).</summary>
+    /// <summary>
+    /// Hands buffered records to the OS (survives a process kill) and, with <see cref="MqttFsyncMode.Batch"/>, forces
+    /// them to the disk (survives a power loss). Connections waiting on the lock meanwhile find their records covered
+    /// by this fsync and skip their own (group commit).
+    /// </summary>
     public void Flush()
     {
         lock (_lock)
         {
-            _retained?.Stream.Flush();
-            _sessions?.Stream.Flush();
+            FlushLocked(_retained, FsyncMode == MqttFsyncMode.Batch);
+            FlushLocked(_sessions, FsyncMode == MqttFsyncMode.Batch);
+        }
+    }
+
+    /// <summary>Periodic (once a second): hands buffered records to the OS and, unless fsync is off, forces them to the disk.</summary>
+    public void FlushPeriodic()
+    {
+        lock (_lock)
+        {
+            FlushLocked(_retained, FsyncMode != MqttFsyncMode.Never);
+            FlushLocked(_sessions, FsyncMode != MqttFsyncMode.Never);
+        }
+    }
+
+    private void FlushLocked(Log? log, bool fsync)
+    {
+        if (log is null)
+        {
+            return;
+        }
+        log.Stream.Flush();
+        if (fsync && log.Unsynced)
+        {
+            log.Stream.Flush(flushToDisk: true);
+            log.Unsynced = false;
+            Fsyncs++;
         }
     }
 
@@ -186,6 +257,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         var length = (int)_record.Length;
         BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), length - 4);
         log.Stream.Write(bytes, 0, length);
+        log.Unsynced = true;
         if (flush)
         {
             log.Stream.Flush();

@@ -20,7 +20,7 @@ public sealed partial class MqttBroker
             return Task.CompletedTask;
         }
         ct.ThrowIfCancellationRequested();
-        _store = new BrokerStore(dir);
+        _store = new BrokerStore(dir, fsync: Options.PersistenceFsync);
         var (retained, sessions) = _store.Load();
         foreach (var m in retained.Values)
         {
@@ -47,11 +47,11 @@ public sealed partial class MqttBroker
                 session.Subscriptions[request.TopicFilter] = sub;
                 _subscriptions.Add(sub);
             }
-            foreach (var sequence in session.Restore(record.Queue.Values))
+            foreach (var sequence in session.Restore(record.Queue.Values, record.Sent, record.Released, record.IncomingQos2))
             {
                 record.Queue.Remove(sequence); // over the (possibly lowered) queue limit: not written back by the compaction
             }
-            queued += record.Queue.Count;
+            queued += record.Queue.Count + record.Released.Count;
             session.Journal = _store;
             _sessions[record.ClientId] = session;
         }
@@ -64,8 +64,11 @@ public sealed partial class MqttBroker
     /// <summary>With persistence, publish acknowledgements wait for <see cref="FlushJournal"/> (group commit).</summary>
     internal bool DefersPublishAcks => _store != null;
 
-    /// <summary>Hands the journal's buffered records to the OS.</summary>
+    /// <summary>Hands the journal's buffered records to the OS (and to the disk, per <see cref="MqttBrokerOptions.PersistenceFsync"/>).</summary>
     internal void FlushJournal() => _store?.Flush();
+
+    /// <summary>Once a second: buffered records to the OS, and to the disk unless fsync is off.</summary>
+    private void FlushJournalPeriodic() => _store?.FlushPeriodic();
 
     private BrokerSession NewSession(string clientId) => new(clientId, Options.MaxInflightMessages, Options.MaxQueuedMessages);
 
@@ -117,10 +120,7 @@ public sealed partial class MqttBroker
             }
             // Newly persistent: what it already owes goes into the journal, then every later change does.
             session.Journal = store;
-            foreach (var q in session.SnapshotLocked())
-            {
-                store.Enqueued(session.ClientId, q);
-            }
+            session.JournalAllLocked(store);
         }
     }
 

@@ -79,10 +79,7 @@ public sealed partial class MqttBroker
         }
         if (publish.Qos == MqttQos.ExactlyOnce)
         {
-            lock (session.Sync)
-            {
-                session.IncomingQos2.Add(publish.PacketId);
-            }
+            session.AcceptIncomingQos2(publish.PacketId);
         }
         // In-process subscribers that have not finished yet hold the acknowledgement back (MqttBroker.Local.cs).
         Acknowledge(connection, publish, delivered == 0 && v5 ? MqttReasonCode.NoMatchingSubscribers : MqttReasonCode.Success, accepted);

@@ -159,7 +159,7 @@ public sealed partial class MqttBroker
         {
             var now = Environment.TickCount64;
             PayloadPool.Trim();
-            FlushJournal(); // records with no acknowledgement waiting on them (deliveries, wills) reach the OS within a second
+            FlushJournalPeriodic(); // records with no acknowledgement waiting on them (deliveries, wills) reach the OS within a second
             foreach (var connection in _connections.Keys)
             {
                 if (connection.Session is null)
