@@ -129,6 +129,8 @@ public sealed partial class EdgeAgent
         }
 
         await _stop.CancelAsync();
+        _localTelemetry?.Dispose();
+        _localLabels?.Dispose();
         if (_deviceClient is not null)
         {
             _deviceClient.MessageReceived = null;

@@ -24,6 +24,8 @@ public sealed partial class EdgeAgent : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private MqttBroker? _broker;
     private MqttClient? _deviceClient;
+    private IDisposable? _localTelemetry;
+    private IDisposable? _localLabels;
     private MqttClient? _hubClient;
     private EdgeStore? _store;
     private StoreWriter? _writer;
@@ -130,12 +132,26 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         _uploader.Start();
 
         // Telemetry last: everything it feeds exists now.
-        _deviceClient!.MessageReceived = OnDeviceMessageAsync;
-        await _deviceClient.SubscribeAsync(
-        [
-            new MqttSubscription(Topics.AllTelemetry, MqttQos.AtLeastOnce),
-            new MqttSubscription(Topics.AllLabels, MqttQos.AtLeastOnce),
-        ], ct);
+        if (_broker is not null)
+        {
+            // Embedded broker: in-process subscriptions, called inline on each device connection (no loopback MQTT hop,
+            // ingest runs in parallel across connections). A QoS 1 frame's PUBACK waits until the frame is queued for
+            // inference, a label's until the store committed it.
+            var ingest = _ingest;
+            var labels = _labels;
+            var stop = _stop.Token;
+            _localTelemetry = _broker.SubscribeLocal(Topics.AllTelemetry, MqttQos.AtLeastOnce, (m, _) => ingest.OnTelemetryAsync(m, stop));
+            _localLabels = _broker.SubscribeLocal(Topics.AllLabels, MqttQos.AtLeastOnce, (m, _) => labels.OnLabelAsync(m, stop));
+        }
+        else
+        {
+            _deviceClient!.MessageReceived = OnDeviceMessageAsync;
+            await _deviceClient.SubscribeAsync(
+            [
+                new MqttSubscription(Topics.AllTelemetry, MqttQos.AtLeastOnce),
+                new MqttSubscription(Topics.AllLabels, MqttQos.AtLeastOnce),
+            ], ct);
+        }
 
         _hubConnect = ConnectHubAsync(_stop.Token);
         _statusLoop = StatusLoopAsync(_stop.Token);
@@ -153,7 +169,6 @@ public sealed partial class EdgeAgent : IAsyncDisposable
     private async Task StartDeviceSideAsync(CancellationToken ct)
     {
         var b = Options.DeviceBroker;
-        string host;
         if (b.Embedded)
         {
             // Listeners, TLS, password file and ACL come from the settings; capacity limits are the agent's.
@@ -162,16 +177,14 @@ public sealed partial class EdgeAgent : IAsyncDisposable
             brokerOptions.MaxQueuedMessages = 100_000;
             _broker = new MqttBroker(brokerOptions, _loggers);
             await _broker.StartAsync(ct);
-            // Without a plain listener the agent (and devices) connect over TLS.
+            // Without a plain listener devices (and the uplink client when the hub broker is this one) connect over TLS.
             DeviceBrokerPort = _broker.Port >= 0 ? _broker.Port : _broker.TlsPort;
-            host = b.BindAddress == "0.0.0.0" ? "127.0.0.1" : b.BindAddress;
-        }
-        else
-        {
-            DeviceBrokerPort = b.Port;
-            host = b.Host!;
+            return;
         }
 
+        // External device broker: the agent is one more client of it.
+        DeviceBrokerPort = b.Port;
+        var host = b.Host!;
         _deviceClient = new MqttClient(ClientOptions(b, host, DeviceBrokerPort, $"edge-{Options.EdgeId}", will: null), _loggers.CreateLogger("EdgeHub.Edge.DeviceMqtt"));
         await _deviceClient.ConnectAsync(ct);
     }

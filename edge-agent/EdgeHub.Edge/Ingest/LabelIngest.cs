@@ -11,7 +11,9 @@ namespace EdgeHub.Edge.Ingest;
 /// <summary>
 /// Clinician answers on the site label topics: "confirm" labels the alert's windows with the alert's class, "reject" with
 /// normal (a false alarm), "relabel" with the given class, "acknowledge" labels nothing. The join runs on the store writer:
-/// unsealed windows get the label in place, windows already sealed get label rows in the next delta.
+/// unsealed windows get the label in place, windows already sealed get label rows in the next delta. A label message is
+/// accepted (the broker's PUBACK to the clinician's client) only once the store writer has committed its join, so an edge
+/// killed right after cannot lose a label whose sender saw it acknowledged.
 /// </summary>
 public sealed class LabelIngest
 {
@@ -49,37 +51,46 @@ public sealed class LabelIngest
     /// <summary>Raised (on the store writer thread) after a label was joined: (alert id, windows labelled).</summary>
     public event Action<string, int>? Applied;
 
-    /// <summary>Handles one label message.</summary>
+    /// <summary>Handles one label message from the device client; completes once the label is committed.</summary>
     public ValueTask OnLabelAsync(MqttApplicationMessage message, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(message);
+        return OnLabel(message.Topic, message.Payload.Span);
+    }
+
+    /// <summary>Handles one label message from the embedded broker; completes once the label is committed.</summary>
+    public ValueTask OnLabelAsync(LocalMessage message, CancellationToken ct) => OnLabel(message.Topic, message.Payload.Span);
+
+    private ValueTask OnLabel(string topic, ReadOnlySpan<byte> payload)
+    {
         LabelMessage? label;
         try
         {
-            label = JsonSerializer.Deserialize(message.Payload.Span, ContractsJson.Default.LabelMessage);
+            label = JsonSerializer.Deserialize(payload, ContractsJson.Default.LabelMessage);
         }
         catch (JsonException ex)
         {
-            _logger.LogWarning("label on {Topic} ignored: not a valid label message ({Message})", message.Topic, ex.Message);
+            _logger.LogWarning("label on {Topic} ignored: not a valid label message ({Message})", topic, ex.Message);
             return ValueTask.CompletedTask;
         }
 
-        if (label is not null)
-        {
-            Submit(label);
-        }
-
-        return ValueTask.CompletedTask;
+        return label is null ? ValueTask.CompletedTask : new ValueTask(SubmitAsync(label));
     }
 
     /// <summary>Validates a label and queues its join (the clinician page calls this directly).</summary>
-    public void Submit(LabelMessage label)
+    public void Submit(LabelMessage label) => _ = SubmitAsync(label);
+
+    /// <summary>
+    /// Validates a label and queues its join; the task completes once the store writer has committed it (at once for a
+    /// label that records nothing or is refused, faulted when the join failed).
+    /// </summary>
+    public Task SubmitAsync(LabelMessage label)
     {
         ArgumentNullException.ThrowIfNull(label);
         var action = label.Action.ToLowerInvariant();
         if (action == "acknowledge")
         {
-            return;
+            return Task.CompletedTask;
         }
 
         RhythmClass? relabel = null;
@@ -88,7 +99,7 @@ public sealed class LabelIngest
             if (!RhythmClasses.TryParse(label.Label, out var c))
             {
                 _logger.LogWarning("relabel of alert {AlertId} ignored: '{Label}' is not one of {Names}", label.AlertId, label.Label, string.Join(", ", RhythmClasses.Names));
-                return;
+                return Task.CompletedTask;
             }
 
             relabel = c;
@@ -96,12 +107,26 @@ public sealed class LabelIngest
         else if (action is not ("confirm" or "reject"))
         {
             _logger.LogWarning("label for alert {AlertId} ignored: action '{Action}' is not confirm, reject, relabel or acknowledge", label.AlertId, label.Action);
-            return;
+            return Task.CompletedTask;
         }
 
         var at = label.At == default ? DateTimeOffset.UtcNow : label.At;
         var alertId = label.AlertId;
-        _store.Post(store => Apply(store, alertId, action, relabel, at));
+        var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _store.Post(store =>
+        {
+            try
+            {
+                Apply(store, alertId, action, relabel, at);
+                committed.TrySetResult();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                committed.TrySetException(ex);
+                throw; // the writer logs it
+            }
+        });
+        return committed.Task;
     }
 
     private void Apply(EdgeStore store, string alertId, string action, RhythmClass? relabel, DateTimeOffset at)

@@ -10,7 +10,8 @@ using Microsoft.Extensions.Logging;
 namespace EdgeHub.Edge.Ingest;
 
 /// <summary>
-/// Telemetry ingest on the device client's dispatcher: parse into one reused frame, validate (size, format, site, sequence,
+/// Telemetry ingest, called inline on the embedded broker's device connections (several at once) or on the device
+/// client's dispatcher (external broker): parse into a reused per-thread frame, validate (size, format, site, sequence,
 /// timestamp), update the device's analyzer, and hand one <see cref="WorkItem"/> per accepted frame to the inference
 /// engine. A bad frame is counted, logged at most once per device per minute and answered on the device's feedback topic.
 /// Identity fields are compared as bytes against the device's cached identity, so steady state allocates nothing per frame.
@@ -28,7 +29,8 @@ public sealed class TelemetryIngest
     private readonly IEdgePublisher _publisher;
     private readonly EdgeMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly TelemetryFrame _frame = new();
+    // One frame per calling thread: broker connections call in parallel, and the frame is only used until the call returns.
+    [ThreadStatic] private static TelemetryFrame? t_frame;
     private readonly HashSet<string>? _sites;
     private long _lastShedLogTicks;
     private long _shedSinceLog;
@@ -45,37 +47,46 @@ public sealed class TelemetryIngest
         _sites = options.Sites.Count == 0 ? null : new HashSet<string>(options.Sites, StringComparer.Ordinal);
     }
 
-    /// <summary>Handles one telemetry message (the payload is valid only during the call).</summary>
+    /// <summary>Handles one telemetry message from the device client (the payload is valid only during the call).</summary>
     public ValueTask OnTelemetryAsync(MqttApplicationMessage message, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(message);
+        return OnTelemetry(message.Topic, message.Payload.Span, message.ContentType, message.Qos, ct);
+    }
+
+    /// <summary>Handles one telemetry message from the embedded broker (in-process subscription; no copy of the payload).</summary>
+    public ValueTask OnTelemetryAsync(LocalMessage message, CancellationToken ct) =>
+        OnTelemetry(message.Topic, message.Payload.Span, message.ContentType, message.Qos, ct);
+
+    private ValueTask OnTelemetry(string topicName, ReadOnlySpan<byte> payload, string? contentType, MqttQos qos, CancellationToken ct)
+    {
         _metrics.FrameReceived();
-        var topic = message.Topic.AsSpan();
-        if (!TryDeviceId(topic, out var deviceId))
+        var frame = t_frame ??= new TelemetryFrame();
+        frame.Sequence = 0; // a frame refused before parsing is answered with sequence 0, not another frame's
+        if (!TryDeviceId(topicName.AsSpan(), out var deviceId))
         {
             return ValueTask.CompletedTask;
         }
 
-        var payload = message.Payload.Span;
         if (payload.Length > _options.MaxFrameBytes)
         {
-            Refuse(deviceId, null, $"frame of {payload.Length} bytes exceeds the {_options.MaxFrameBytes}-byte limit");
+            Refuse(frame, deviceId, null, $"frame of {payload.Length} bytes exceeds the {_options.MaxFrameBytes}-byte limit");
             return ValueTask.CompletedTask;
         }
 
-        var json = message.ContentType == ContentTypes.TelemetryJson;
+        var json = contentType == ContentTypes.TelemetryJson;
         TelemetryIdentity identity = default;
-        var error = json ? TelemetryCodec.TryParseJson(payload, _frame) : TelemetryCodec.TryParse(payload, _frame, out identity);
+        var error = json ? TelemetryCodec.TryParseJson(payload, frame) : TelemetryCodec.TryParse(payload, frame, out identity);
         if (error != FrameError.None)
         {
-            Refuse(deviceId, null, TelemetryCodec.Describe(error));
+            Refuse(frame, deviceId, null, TelemetryCodec.Describe(error));
             return ValueTask.CompletedTask;
         }
 
         var device = _devices.GetOrAdd(deviceId);
         if (json)
         {
-            Identify(device, _frame.PatientId, _frame.SiteId, _frame.Bed);
+            Identify(device, frame.PatientId, frame.SiteId, frame.Bed);
             device.ForgetIdentityBytes();
         }
         else if (!device.HasIdentity(identity))
@@ -86,47 +97,47 @@ public sealed class TelemetryIngest
 
         if (_sites is not null && !_sites.Contains(device.SiteId))
         {
-            Refuse(deviceId, device, $"site '{device.SiteId}' is not served by edge {_options.EdgeId}; connect the device to its site's edge");
+            Refuse(frame, deviceId, device, $"site '{device.SiteId}' is not served by edge {_options.EdgeId}; connect the device to its site's edge");
             return ValueTask.CompletedTask;
         }
 
         var nowMicros = UnixMicrosNow();
-        var endMicros = _frame.TimestampMicros + (long)(_frame.SampleCount * 1_000_000.0 / _frame.SampleRate);
-        if (_frame.TimestampMicros > nowMicros + (long)(_options.MaxClockSkewSeconds * 1e6))
+        var endMicros = frame.TimestampMicros + (long)(frame.SampleCount * 1_000_000.0 / frame.SampleRate);
+        if (frame.TimestampMicros > nowMicros + (long)(_options.MaxClockSkewSeconds * 1e6))
         {
-            Refuse(deviceId, device, $"frame timestamp is {(_frame.TimestampMicros - nowMicros) / 1e6:F0} s ahead of the edge clock (limit {_options.MaxClockSkewSeconds} s): fix the device clock");
+            Refuse(frame, deviceId, device, $"frame timestamp is {(frame.TimestampMicros - nowMicros) / 1e6:F0} s ahead of the edge clock (limit {_options.MaxClockSkewSeconds} s): fix the device clock");
             return ValueTask.CompletedTask;
         }
 
-        if (!AcceptSequence(device, endMicros))
+        if (!AcceptSequence(frame, device, endMicros))
         {
             return ValueTask.CompletedTask;
         }
 
         var item = WorkItem.Rent();
         item.Device = device;
-        item.Sequence = _frame.Sequence;
+        item.Sequence = frame.Sequence;
         item.FrameEndMicros = endMicros;
         item.ReceivedTicks = Stopwatch.GetTimestamp();
         lock (device.Sync)
         {
-            if (device.Analyzer is null || device.SampleRate != _frame.SampleRate)
+            if (device.Analyzer is null || device.SampleRate != frame.SampleRate)
             {
-                device.Analyzer = new EcgStreamAnalyzer(_frame.SampleRate, _options.Alerts.StripSeconds);
-                device.SampleRate = _frame.SampleRate;
+                device.Analyzer = new EcgStreamAnalyzer(frame.SampleRate, _options.Alerts.StripSeconds);
+                device.SampleRate = frame.SampleRate;
                 device.SecondsObserved = 0;
             }
 
             var analyzer = device.Analyzer;
-            analyzer.Append(_frame);
-            device.SecondsObserved += _frame.DurationSeconds;
+            analyzer.Append(frame);
+            device.SecondsObserved += frame.DurationSeconds;
             item.Safety = new SafetyInputs
             {
                 HeartRate = SignalReadings.HeartRate(analyzer),
                 SecondsSinceLastBeat = SignalReadings.SecondsSinceLastBeat(analyzer),
                 FastWideRun = SignalReadings.FastWideRun(analyzer),
-                SpO2 = _frame.SpO2,
-                LeadOff = _frame.LeadOff,
+                SpO2 = frame.SpO2,
+                LeadOff = frame.LeadOff,
                 SecondsObserved = device.SecondsObserved,
             };
             if (analyzer.WindowReady)
@@ -137,10 +148,10 @@ public sealed class TelemetryIngest
             }
         }
 
-        device.SpO2 = _frame.SpO2;
+        device.SpO2 = frame.SpO2;
         device.HeartRate = item.Safety.HeartRate;
         _metrics.FrameAccepted();
-        if (message.Qos != MqttQos.AtMostOnce)
+        if (qos != MqttQos.AtMostOnce)
         {
             return _engine.EnqueueAsync(item, ct);
         }
@@ -157,21 +168,21 @@ public sealed class TelemetryIngest
     {
         WorkItem.Return(item);
         _metrics.Shed(1);
-        _shedSinceLog++;
+        Interlocked.Increment(ref _shedSinceLog);
         var now = Stopwatch.GetTimestamp();
-        if (now - _lastShedLogTicks > TicksPer10Seconds)
+        var last = Volatile.Read(ref _lastShedLogTicks);
+        // One caller per 10 s wins the exchange and logs (several broker connections shed at once).
+        if (now - last > TicksPer10Seconds && Interlocked.CompareExchange(ref _lastShedLogTicks, now, last) == last)
         {
             _logger.LogWarning("inference queue full: shed {Count} QoS 0 frames in the last 10 s (no feedback, no window row); the edge is over capacity: add an edge or lower the device count",
-                _shedSinceLog);
-            _lastShedLogTicks = now;
-            _shedSinceLog = 0;
+                Interlocked.Exchange(ref _shedSinceLog, 0));
         }
     }
 
-    private bool AcceptSequence(DeviceState device, long endMicros)
+    private bool AcceptSequence(TelemetryFrame frame, DeviceState device, long endMicros)
     {
         device.LastSeenTicks = Stopwatch.GetTimestamp();
-        var seq = _frame.Sequence;
+        var seq = frame.Sequence;
         if (device.HasFrames)
         {
             if (seq == device.LastSequence || (seq < device.LastSequence && endMicros <= device.LastFrameEndMicros))
@@ -232,7 +243,7 @@ public sealed class TelemetryIngest
         }
     }
 
-    private void Refuse(ReadOnlySpan<char> deviceIdSpan, DeviceState? known, string reason)
+    private void Refuse(TelemetryFrame frame, ReadOnlySpan<char> deviceIdSpan, DeviceState? known, string reason)
     {
         _metrics.BadFrame();
         var device = known ?? (Ids.IsValid(deviceIdSpan.ToString()) ? _devices.GetOrAdd(deviceIdSpan) : null);
@@ -253,7 +264,7 @@ public sealed class TelemetryIngest
             _logger.LogWarning("frame from device {DeviceId} refused: {Reason} (logged at most once a minute per device)", deviceId, reason);
         }
 
-        var payload = FeedbackWriter.Error(_frame.Sequence, reason);
+        var payload = FeedbackWriter.Error(frame.Sequence, reason);
         _publisher.Publish(device?.FeedbackTopic ?? Topics.Feedback(deviceId), payload, MqttQos.AtMostOnce, ContentTypes.Json);
     }
 
