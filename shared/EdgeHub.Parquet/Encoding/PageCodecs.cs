@@ -82,7 +82,10 @@ internal static class PageCodecs
                 case Codec.Brotli:
                     {
                         using var dec = new BrotliDecoder();
-                        var status = dec.Decompress(input, output, out _, out var written);
+                        // An empty page body (an all-null v2 page) compresses to a few bytes; the decoder reports an empty
+                        // destination as too small even when the stream holds nothing, so give it one spare byte to prove it.
+                        Span<byte> spare = stackalloc byte[1];
+                        var status = dec.Decompress(input, output.IsEmpty ? spare : output, out _, out var written);
                         if (status != System.Buffers.OperationStatus.Done || written != output.Length)
                             throw new ParquetFormatException($"{context}: Brotli data is corrupt or does not decompress to the {output.Length} bytes the page header declares ({status}, {written} bytes)");
                         return;

@@ -37,7 +37,7 @@ internal sealed partial class ColumnChunkWriter
             ArrayPool<int>.Shared.Return(_indices);
             _indices = ArrayPool<int>.Shared.Rent(n);
         }
-        var maxCount = Math.Max(1, _options.DictionaryPageSizeLimit / _elementSize);
+        var maxCount = Math.Max(0, _options.DictionaryPageSizeLimit / _elementSize);
         var firstPage = !_wroteDictionary;
         var done = 0;
         if (firstPage && n >= 4 * ProbeValues)
