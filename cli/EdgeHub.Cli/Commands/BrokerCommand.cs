@@ -10,6 +10,16 @@ namespace EdgeHub.Cli.Commands;
 /// <summary>
 /// <c>./edgehub broker</c>: the embedded MQTT broker, standalone. Settings come from a JSON file (<c>--config</c>) and
 /// flags (flags win). <c>./edgehub broker passwd FILE USER PASSWORD</c> adds or replaces a password-file entry.
+/// <para>
+/// Persistence (<c>--persistence DIR</c> / <c>persistenceDirectory</c>) journals retained messages and persistent
+/// sessions; every acknowledgement of a QoS 1/2 message waits for its journal write, so a killed broker loses nothing it
+/// acknowledged. <c>--fsync</c> / <c>persistenceFsync</c> decides what a power loss can cost: <c>batch</c> (default)
+/// forces each group commit to the disk before the acknowledgements go out (nothing acknowledged is lost; one fsync is
+/// shared by every connection waiting for it), <c>interval</c> forces the journal to the disk once a second (at most the
+/// last second is lost), <c>never</c> leaves it to the OS. Measured on this project's 2-core VM (ext4 virtual disk),
+/// 8 QoS 1 publishers of 256 B into a persistent subscriber: never ≈ 28-35k msg/s, interval ≈ the same, batch ≈ 20-25k
+/// msg/s; clients without a persistent session cause no journal records and pay nothing.
+/// </para>
 /// </summary>
 internal static class BrokerCommand
 {
@@ -33,6 +43,7 @@ internal static class BrokerCommand
         public string? AclFile { get; set; }
         public bool? AllowAnonymous { get; set; }
         public string? PersistenceDirectory { get; set; }
+        public string? PersistenceFsync { get; set; }
         public int? MaxConnections { get; set; }
         public int? MaxInflightMessages { get; set; }
         public int? MaxQueuedMessages { get; set; }
@@ -45,17 +56,18 @@ internal static class BrokerCommand
     {
         var port = new Option<int?>("--port") { Description = "TCP port (default 1883; 0 = ephemeral; -1 = TLS only)" };
         var bind = new Option<string?>("--bind") { Description = "address to bind (default 127.0.0.1; 0.0.0.0 for all)" };
-        var config = new Option<FileInfo?>("--config") { Description = "JSON settings: port, bind, tlsPort, tlsCert, tlsKey, passwordFile, aclFile, allowAnonymous, persistenceDirectory, maxConnections, maxInflightMessages, maxQueuedMessages, maxPacketSize, connectTimeoutSeconds, logLevel" };
+        var config = new Option<FileInfo?>("--config") { Description = "JSON settings: port, bind, tlsPort, tlsCert, tlsKey, passwordFile, aclFile, allowAnonymous, persistenceDirectory, persistenceFsync, maxConnections, maxInflightMessages, maxQueuedMessages, maxPacketSize, connectTimeoutSeconds, logLevel" };
         var tlsPort = new Option<int?>("--tls-port") { Description = "TLS listener port (needs --tls-cert and --tls-key)" };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "server certificate, PEM" };
         var tlsKey = new Option<string?>("--tls-key") { Description = "server private key, PEM" };
         var passwordFile = new Option<string?>("--password-file") { Description = "mosquitto_passwd-format file; clients must then authenticate" };
         var aclFile = new Option<string?>("--acl-file") { Description = "mosquitto-format ACL file (topic/pattern rules, %c and %u)" };
         var persistence = new Option<string?>("--persistence") { Description = "directory for retained messages and persistent sessions" };
+        var fsync = new Option<string?>("--fsync") { Description = "with --persistence: batch (default: fsync before acknowledging), interval (once a second) or never" };
         var verbose = new Option<bool>("--verbose") { Description = "log connections and sessions" };
         var command = new Command("broker", "the embedded MQTT 3.1.1/5.0 broker, standalone")
         {
-            port, bind, config, tlsPort, tlsCert, tlsKey, passwordFile, aclFile, persistence, verbose,
+            port, bind, config, tlsPort, tlsCert, tlsKey, passwordFile, aclFile, persistence, fsync, verbose,
         };
         command.Subcommands.Add(CreatePasswd());
         command.SetAction(async (ParseResult pr, CancellationToken ct) =>
@@ -70,6 +82,7 @@ internal static class BrokerCommand
                 PasswordFile = pr.GetValue(passwordFile) ?? file.PasswordFile,
                 AclFile = pr.GetValue(aclFile) ?? file.AclFile,
                 PersistenceDirectory = pr.GetValue(persistence) ?? file.PersistenceDirectory,
+                PersistenceFsync = ParseFsync(pr.GetValue(fsync) ?? file.PersistenceFsync),
             };
             // With a password file, anonymous clients are refused unless the config says otherwise (as mosquitto 2.x).
             options.AllowAnonymous = file.AllowAnonymous ?? options.PasswordFile is null;
@@ -130,6 +143,14 @@ internal static class BrokerCommand
         });
         return command;
     }
+
+    private static MqttFsyncMode ParseFsync(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "batch" => MqttFsyncMode.Batch,
+        "interval" => MqttFsyncMode.Interval,
+        "never" => MqttFsyncMode.Never,
+        _ => throw new ArgumentException($"fsync mode '{value}' is not valid: use batch, interval or never"),
+    };
 
     private static FileConfig Load(FileInfo file)
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace EdgeHub.Mqtt.Broker;
 
@@ -52,6 +53,13 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
     private const int BufferSize = 64 * 1024;
     private readonly string _directory;
     private readonly Lock _lock = new();
+    /// <summary>Serialises fsyncs (taken before <see cref="_lock"/>, never inside it).</summary>
+    private readonly Lock _syncLock = new();
+    /// <summary>Records appended (under <see cref="_lock"/>).</summary>
+    private long _appended;
+    /// <summary>Records known to be on the disk (under <see cref="_syncLock"/>).</summary>
+    private long _synced;
+    private long _fsyncs;
     private readonly MemoryStream _record = new();
     private readonly BinaryWriter _writer;
     private Log? _retained;
@@ -85,7 +93,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
     public int Compactions { get; private set; }
 
     /// <summary>fsync calls since start-up (tests).</summary>
-    public long Fsyncs { get; private set; }
+    public long Fsyncs => Interlocked.Read(ref _fsyncs);
 
     private string RetainedPath => Path.Combine(_directory, "retained.log");
     private string SessionsPath => Path.Combine(_directory, "sessions.log");
@@ -208,40 +216,80 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
 
     /// <summary>
     /// Hands buffered records to the OS (survives a process kill) and, with <see cref="MqttFsyncMode.Batch"/>, forces
-    /// them to the disk (survives a power loss). Connections waiting on the lock meanwhile find their records covered
-    /// by this fsync and skip their own (group commit).
+    /// them to the disk (survives a power loss) before returning.
     /// </summary>
-    public void Flush()
-    {
-        lock (_lock)
-        {
-            FlushLocked(_retained, FsyncMode == MqttFsyncMode.Batch);
-            FlushLocked(_sessions, FsyncMode == MqttFsyncMode.Batch);
-        }
-    }
+    public void Flush() => FlushAndSync(FsyncMode == MqttFsyncMode.Batch);
 
     /// <summary>Periodic (once a second): hands buffered records to the OS and, unless fsync is off, forces them to the disk.</summary>
-    public void FlushPeriodic()
+    public void FlushPeriodic() => FlushAndSync(FsyncMode != MqttFsyncMode.Never);
+
+    private void FlushAndSync(bool fsync)
     {
+        long target;
         lock (_lock)
         {
-            FlushLocked(_retained, FsyncMode != MqttFsyncMode.Never);
-            FlushLocked(_sessions, FsyncMode != MqttFsyncMode.Never);
+            _retained?.Stream.Flush();
+            _sessions?.Stream.Flush();
+            target = _appended;
+        }
+        if (fsync)
+        {
+            SyncTo(target);
         }
     }
 
-    private void FlushLocked(Log? log, bool fsync)
+    /// <summary>
+    /// Group commit: the fsync runs outside the append lock, so connections keep appending meanwhile; one waiting here
+    /// whose records a finished fsync already covered returns at once, otherwise one fsync covers every waiter.
+    /// </summary>
+    private void SyncTo(long target)
     {
-        if (log is null)
+        lock (_syncLock)
+        {
+            if (_synced >= target)
+            {
+                return;
+            }
+            // Handles taken under the lock (FileStream.SafeFileHandle flushes the stream's buffer).
+            SafeFileHandle? retained = null, sessions = null;
+            long covered;
+            lock (_lock)
+            {
+                _retained?.Stream.Flush();
+                _sessions?.Stream.Flush();
+                covered = _appended;
+                if (_retained is { Unsynced: true } r)
+                {
+                    retained = r.Stream.SafeFileHandle;
+                    r.Unsynced = false;
+                }
+                if (_sessions is { Unsynced: true } l)
+                {
+                    sessions = l.Stream.SafeFileHandle;
+                    l.Unsynced = false;
+                }
+            }
+            FlushToDisk(retained);
+            FlushToDisk(sessions);
+            _synced = covered;
+        }
+    }
+
+    private void FlushToDisk(SafeFileHandle? handle)
+    {
+        if (handle is null)
         {
             return;
         }
-        log.Stream.Flush();
-        if (fsync && log.Unsynced)
+        try
         {
-            log.Stream.Flush(flushToDisk: true);
-            log.Unsynced = false;
-            Fsyncs++;
+            // The handle is reference-counted: a compaction closing the stream meanwhile cannot pull it from under fsync.
+            RandomAccess.FlushToDisk(handle);
+            Interlocked.Increment(ref _fsyncs);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Compacted meanwhile: the rewritten log was fsynced before it replaced this one.
         }
     }
 
@@ -258,6 +306,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), length - 4);
         log.Stream.Write(bytes, 0, length);
         log.Unsynced = true;
+        _appended++;
         if (flush)
         {
             log.Stream.Flush();
