@@ -54,6 +54,7 @@ public sealed class ParquetWriterOptions
     {
         if (RowGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(RowGroupSize), RowGroupSize, "row group size must be at least 1 row");
         if (PageSize < 1024) throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, "page size must be at least 1024 bytes");
+        if (DictionaryPageSizeLimit < 0) throw new ArgumentOutOfRangeException(nameof(DictionaryPageSizeLimit), DictionaryPageSizeLimit, "dictionary size limit must be 0 (no dictionaries) or more bytes");
         if (!Enum.IsDefined(Compression)) throw new ArgumentOutOfRangeException(nameof(Compression), Compression, "unknown codec");
         if (DataPageVersion is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(DataPageVersion), DataPageVersion, "data page version is 1 or 2");
         if (BrotliQuality is < 0 or > 11) throw new ArgumentOutOfRangeException(nameof(BrotliQuality), BrotliQuality, "Brotli quality is 0..11");

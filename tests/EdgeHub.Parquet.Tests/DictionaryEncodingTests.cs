@@ -190,6 +190,52 @@ public sealed class DictionaryEncodingTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(ParquetCompression.None)]
+    [InlineData(ParquetCompression.Snappy)]
+    public void Read_CorruptedDictionaryFile_OnlyFormatExceptionsOrValidData(ParquetCompression codec)
+    {
+        // Small low-cardinality file: the flips land in dictionary pages, bit widths, RLE headers and index runs.
+        var all = Make();
+        var data = new ColumnBatch(Schema, 700) { RowCount = 700 };
+        for (var c = 0; c < Schema.Fields.Count; c++) all.CopyTo(c, 0, data, c, 0, 700);
+        var options = Options(codec);
+        options.RowGroupSize = 300;
+        options.PageSize = 1024;
+        var original = File.ReadAllBytes(Write(data, options, "fuzz-" + codec));
+        var rnd = new Random(99 + (int)codec);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        for (var i = 0; i < 3000 && DateTime.UtcNow < deadline; i++)
+        {
+            var bytes = (byte[])original.Clone();
+            for (var k = 1 + rnd.Next(3); k > 0; k--)
+            {
+                var pos = 4 + rnd.Next(bytes.Length - 12);
+                bytes[pos] = rnd.Next(3) switch { 0 => 0xFF, 1 => (byte)(bytes[pos] ^ (1 << rnd.Next(8))), _ => (byte)rnd.Next(256) };
+            }
+            try
+            {
+                using var reader = new ParquetReader(bytes);
+                for (var g = 0; g < reader.RowGroupCount; g++) reader.ReadRowGroup(g);
+            }
+            catch (ParquetFormatException)
+            {
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"mutation {i} raised {e.GetType().Name} instead of ParquetFormatException: {e}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Options_NegativeDictionaryLimit_Refused()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new ParquetWriter(new MemoryStream(), Schema, new ParquetWriterOptions { DictionaryPageSizeLimit = -1 }));
+        Assert.Contains("dictionary size limit", e.Message, StringComparison.Ordinal);
+    }
+
     private static void AssertEncodings(Dictionary<string, List<string>> encodings)
     {
         foreach (var c in DictionaryColumns)
