@@ -82,12 +82,18 @@ internal sealed partial class ColumnChunkWriter : IDisposable
 
     private void AppendNumeric<T>(T[] values, bool[]? valid, int start, int count) where T : unmanaged, System.Numerics.INumber<T>
     {
-        if (valid is null)
+        // No nulls in this stretch (checked with one vectorised scan): copy the values in bulk.
+        if (valid is null || !MemoryMarshal.AsBytes(valid.AsSpan(start, count)).Contains((byte)0))
         {
             var span = new ReadOnlySpan<T>(values, start, count);
             _values.WriteValues(span);
             UpdateStats(span);
             _pageNonNull += count;
+            if (valid is not null)
+            {
+                EnsureLevels(_pageValues + count);
+                _levels.AsSpan(_pageValues, count).Fill(1);
+            }
         }
         else
         {
