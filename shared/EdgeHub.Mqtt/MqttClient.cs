@@ -20,6 +20,7 @@ public sealed partial class MqttClient : IAsyncDisposable
     private readonly Queue<PendingOperation> _backlog = new();
     private readonly Dictionary<string, MqttSubscription> _subscriptions = new(StringComparer.Ordinal);
     private readonly Queue<TaskCompletionSource> _inflightWaiters = new();
+    private readonly IncomingFlowControl _flow;
     private ClientConnection? _connection;
     private int _inflight;
     private int _inflightLimit = ushort.MaxValue;
@@ -36,6 +37,7 @@ public sealed partial class MqttClient : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _clientId = options.ClientId;
         _publishSlots = new SemaphoreSlim(Math.Max(1, options.MaxPendingPublishes));
+        _flow = new IncomingFlowControl(options.MaxIncomingMessages, options.MaxIncomingBytes);
     }
 
     /// <summary>The options in use.</summary>
@@ -86,6 +88,7 @@ public sealed partial class MqttClient : IAsyncDisposable
         {
             throw new InvalidOperationException("call ConnectAsync before publishing");
         }
+        using var brokerWait = EnterBrokerWait();
         await _publishSlots.WaitAsync(ct).ConfigureAwait(false);
         var qos = message.Qos;
         if (qos != MqttQos.AtMostOnce)
@@ -152,6 +155,7 @@ public sealed partial class MqttClient : IAsyncDisposable
             Subscriptions = subscriptions,
             SubscriptionIdentifier = subscriptions[0].SubscriptionIdentifier,
         };
+        using var brokerWait = EnterBrokerWait();
         var op = Register(packet, false, false);
         await using var reg = ct.CanBeCanceled ? ct.Register(static s => ((PendingOperation)s!).Fail(new OperationCanceledException("subscribe cancelled")), op) : default;
         var ack = (MqttSubAckPacket)(await op.Task.ConfigureAwait(false))!;
@@ -183,6 +187,7 @@ public sealed partial class MqttClient : IAsyncDisposable
         {
             _subscriptions.Remove(topicFilter);
         }
+        using var brokerWait = EnterBrokerWait();
         var op = Register(new MqttUnsubscribePacket { TopicFilters = [topicFilter] }, false, false);
         await using var reg = ct.CanBeCanceled ? ct.Register(static s => ((PendingOperation)s!).Fail(new OperationCanceledException("unsubscribe cancelled")), op) : default;
         await op.Task.ConfigureAwait(false);

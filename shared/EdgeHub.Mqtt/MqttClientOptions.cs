@@ -31,6 +31,15 @@ public sealed class MqttClientOptions
     public ushort ReceiveMaximum { get; set; } = 1000;
     /// <summary>Publications accepted but not finished (QoS 0: not yet written; QoS 1/2: not yet acknowledged); PublishAsync waits beyond it.</summary>
     public int MaxPendingPublishes { get; set; } = 10000;
+    /// <summary>
+    /// Received messages not yet handled by <see cref="MqttClient.MessageReceived"/> (queued or in the handler). When
+    /// reached, the client stops reading the socket until the handler catches up: the broker meets TCP back-pressure
+    /// (and queues or, for QoS 0 beyond its own limit, drops by its policy); the client neither grows nor drops. A
+    /// handler that itself waits for the broker (publish, subscribe) keeps reading going while it waits.
+    /// </summary>
+    public int MaxIncomingMessages { get; set; } = 1000;
+    /// <summary>Payload bytes of those messages; the same back-pressure applies when reached (a single larger message is still accepted).</summary>
+    public long MaxIncomingBytes { get; set; } = 16L * 1024 * 1024;
     /// <summary>TLS; null = plain TCP.</summary>
     public MqttTlsOptions? Tls { get; set; }
     /// <summary>Time allowed for TCP/TLS connect plus CONNACK.</summary>

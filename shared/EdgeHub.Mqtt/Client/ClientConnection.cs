@@ -8,8 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace EdgeHub.Mqtt.Client;
 
 /// <summary>
-/// One network connection of a client: pipe read loop (packets handed to the client synchronously), write loop draining
-/// an outbound channel with one flush per burst, and keep-alive pings.
+/// One network connection of a client: pipe read loop (packets handed to the client synchronously; it stops reading
+/// the socket while the client's <see cref="IncomingFlowControl"/> is full), write loop draining an outbound channel
+/// with one flush per burst, and keep-alive pings.
 /// </summary>
 internal sealed class ClientConnection : IAsyncDisposable
 {
@@ -26,6 +27,7 @@ internal sealed class ClientConnection : IAsyncDisposable
     private long _lastReceived;
     private int _closed;
     private bool _started;
+    private volatile bool _paused;
     private Dictionary<ushort, string>? _inboundAliases;
 
     public ClientConnection(Stream stream, MqttProtocolVersion version, ILogger logger)
@@ -110,10 +112,10 @@ internal sealed class ClientConnection : IAsyncDisposable
     }
 
     /// <summary>Starts the read, write and keep-alive loops.</summary>
-    public void Start(Func<ClientConnection, MqttPacket, bool> onPacket, ushort keepAliveSeconds)
+    public void Start(Func<ClientConnection, MqttPacket, bool> onPacket, ushort keepAliveSeconds, IncomingFlowControl flow)
     {
         _started = true;
-        var read = ReadLoopAsync(onPacket);
+        var read = ReadLoopAsync(onPacket, flow);
         var write = WriteLoopAsync();
         _ = RunAsync(read, write, keepAliveSeconds);
     }
@@ -141,7 +143,7 @@ internal sealed class ClientConnection : IAsyncDisposable
         }
     }
 
-    private async Task ReadLoopAsync(Func<ClientConnection, MqttPacket, bool> onPacket)
+    private async Task ReadLoopAsync(Func<ClientConnection, MqttPacket, bool> onPacket, IncomingFlowControl flow)
     {
         try
         {
@@ -151,10 +153,11 @@ internal sealed class ClientConnection : IAsyncDisposable
                 var buffer = result.Buffer;
                 var consumed = buffer.Start;
                 var keepGoing = true;
+                var full = false;
                 try
                 {
                     var reader = new SequenceReader<byte>(buffer);
-                    while (keepGoing && _decoder.TryRead(ref reader, out var packet))
+                    while (keepGoing && !(full = flow.IsFull) && _decoder.TryRead(ref reader, out var packet))
                     {
                         consumed = reader.Position;
                         _lastReceived = Environment.TickCount64;
@@ -163,7 +166,23 @@ internal sealed class ClientConnection : IAsyncDisposable
                 }
                 finally
                 {
-                    _input.AdvanceTo(consumed, buffer.End);
+                    // Full: the rest of the buffer stays unexamined, so the next read returns it without touching the socket.
+                    _input.AdvanceTo(consumed, full ? consumed : buffer.End);
+                }
+                if (full && keepGoing)
+                {
+                    // Back-pressure: no socket reads until the handler catches up; the broker's sends block in TCP.
+                    _paused = true;
+                    try
+                    {
+                        await flow.WaitForRoomAsync(_cts.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _lastReceived = Environment.TickCount64;
+                        _paused = false;
+                    }
+                    continue;
                 }
                 if (!keepGoing || result.IsCompleted || result.IsCanceled)
                 {
@@ -233,7 +252,8 @@ internal sealed class ClientConnection : IAsyncDisposable
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(100, periodMs / 4)), _cts.Token).ConfigureAwait(false);
                 var now = Environment.TickCount64;
-                if (now - _lastReceived > periodMs * 3 / 2 + 1000)
+                // While reading is paused for back-pressure, silence from the broker is ours, not a dead connection.
+                if (!_paused && now - _lastReceived > periodMs * 3 / 2 + 1000)
                 {
                     _logger.LogWarning("no packet from the broker for {Seconds}s (keep alive {KeepAlive}s): reconnecting", (now - _lastReceived) / 1000, keepAlive);
                     Close();

@@ -158,7 +158,7 @@ public sealed partial class MqttClient
             _clientId = assigned;
         }
         connection.PeerMaximumPacketSize = ack.MaximumPacketSize;
-        connection.Start(OnPacket, ack.ServerKeepAlive ?? Options.KeepAliveSeconds);
+        connection.Start(OnPacket, ack.ServerKeepAlive ?? Options.KeepAliveSeconds, _flow);
         List<MqttSubscription>? resubscribe = null;
         lock (_sync)
         {

@@ -10,12 +10,13 @@ namespace EdgeHub.Mqtt;
 /// <summary>
 /// Incoming packets. Acknowledgements complete operations on the read loop; messages are copied and handed to one
 /// dispatcher task, so a handler may itself publish and await PUBACK without blocking the read loop. QoS 1/2 messages
-/// are acknowledged after the handler returns.
+/// are acknowledged after the handler returns. The queue to the handler is bounded (<see cref="IncomingFlowControl"/>):
+/// when full, the read loop stops reading the socket; nothing is dropped.
 /// </summary>
 public sealed partial class MqttClient
 {
-    /// <summary>QoS 0 messages beyond this many waiting for the handler are dropped (QoS 1/2 are bounded by the receive maximum).</summary>
-    private const int MaxDispatchBacklog = 100_000;
+    /// <summary>Set on the dispatcher (and what its handlers start): calls from there count as the handler waiting on the broker.</summary>
+    private static readonly AsyncLocal<MqttClient?> s_handlerOf = new();
 
     private readonly record struct Incoming(MqttApplicationMessage Message, byte[]? Rented, ushort PacketId, MqttQos Qos, ClientConnection Connection);
 
@@ -23,11 +24,34 @@ public sealed partial class MqttClient
     private readonly HashSet<ushort> _incomingQos2 = [];
     private Task? _dispatcher;
     private Exception? _lastDisconnectError;
-    private long _droppedQos0;
-    private int _dispatchBacklog;
 
-    /// <summary>QoS 0 messages dropped because the handler fell too far behind.</summary>
-    public long DroppedMessages => Interlocked.Read(ref _droppedQos0);
+    /// <summary>Messages received and not yet handled by <see cref="MessageReceived"/> (bounded by <see cref="MqttClientOptions.MaxIncomingMessages"/>).</summary>
+    public int IncomingMessages => _flow.Messages;
+
+    /// <summary>Payload bytes of <see cref="IncomingMessages"/> (bounded by <see cref="MqttClientOptions.MaxIncomingBytes"/>).</summary>
+    public long IncomingBytes => _flow.Bytes;
+
+    /// <summary>Times the client stopped reading the socket because the handler fell behind (TCP back-pressure).</summary>
+    public long IncomingPauses => _flow.Pauses;
+
+    /// <summary>
+    /// Marks a call that waits for the broker: from inside a handler, reading must continue meanwhile or the awaited
+    /// acknowledgement could sit behind PUBLISH packets the full queue no longer reads.
+    /// </summary>
+    private HandlerWait EnterBrokerWait() => s_handlerOf.Value == this ? new HandlerWait(_flow) : default;
+
+    private readonly struct HandlerWait : IDisposable
+    {
+        private readonly IncomingFlowControl? _flow;
+
+        public HandlerWait(IncomingFlowControl flow)
+        {
+            _flow = flow;
+            flow.HandlerWaitBegin();
+        }
+
+        public void Dispose() => _flow?.HandlerWaitEnd();
+    }
 
     private void EnsureDispatcher() => _dispatcher ??= Task.Run(DispatchLoopAsync);
 
@@ -122,11 +146,6 @@ public sealed partial class MqttClient
                 return;
             }
         }
-        else if (publish.Qos == MqttQos.AtMostOnce && Volatile.Read(ref _dispatchBacklog) >= MaxDispatchBacklog)
-        {
-            Interlocked.Increment(ref _droppedQos0);
-            return;
-        }
         var length = publish.Payload.Length;
         var rented = length > 0 ? ArrayPool<byte>.Shared.Rent(length) : null;
         publish.Payload.Span.CopyTo(rented);
@@ -145,18 +164,18 @@ public sealed partial class MqttClient
             PayloadIsUtf8 = publish.PayloadIsUtf8,
             SubscriptionIdentifiers = publish.SubscriptionIdentifiers,
         };
-        Interlocked.Increment(ref _dispatchBacklog);
+        _flow.Added(length);
         _dispatch.Writer.TryWrite(new Incoming(message, rented, publish.PacketId, publish.Qos, connection));
     }
 
     private async Task DispatchLoopAsync()
     {
+        s_handlerOf.Value = this;
         var reader = _dispatch.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (reader.TryRead(out var incoming))
             {
-                Interlocked.Decrement(ref _dispatchBacklog);
                 try
                 {
                     if (MessageReceived is { } handler)
@@ -175,6 +194,7 @@ public sealed partial class MqttClient
                     {
                         ArrayPool<byte>.Shared.Return(incoming.Rented);
                     }
+                    _flow.Removed(incoming.Message.Payload.Length);
                 }
                 if (incoming.Connection.IsClosed)
                 {
