@@ -19,7 +19,8 @@ public sealed partial class MqttClient : IAsyncDisposable
     private readonly Dictionary<ushort, PendingOperation> _pending = [];
     private readonly Queue<PendingOperation> _backlog = new();
     private readonly Dictionary<string, MqttSubscription> _subscriptions = new(StringComparer.Ordinal);
-    private readonly Queue<TaskCompletionSource> _inflightWaiters = new();
+    /// <summary>QoS 1/2 publications waiting for a slot of the broker's receive maximum, in call order.</summary>
+    private readonly Queue<PendingOperation> _windowQueue = new();
     private readonly IncomingFlowControl _flow;
     private ClientConnection? _connection;
     private int _inflight;
@@ -91,18 +92,6 @@ public sealed partial class MqttClient : IAsyncDisposable
         using var brokerWait = EnterBrokerWait();
         await _publishSlots.WaitAsync(ct).ConfigureAwait(false);
         var qos = message.Qos;
-        if (qos != MqttQos.AtMostOnce)
-        {
-            try
-            {
-                await AcquireInflightAsync(ct).ConfigureAwait(false);
-            }
-            catch
-            {
-                _publishSlots.Release();
-                throw;
-            }
-        }
         var packet = new MqttPublishPacket
         {
             Topic = message.Topic,
@@ -117,7 +106,7 @@ public sealed partial class MqttClient : IAsyncDisposable
             UserProperties = message.UserProperties,
             PayloadIsUtf8 = message.PayloadIsUtf8,
         };
-        var op = Register(packet, holdsPublishSlot: true, holdsInflightSlot: qos != MqttQos.AtMostOnce);
+        var op = Register(packet, holdsPublishSlot: true, needsInflightSlot: qos != MqttQos.AtMostOnce);
         if (qos == MqttQos.AtMostOnce)
         {
             return;
@@ -194,34 +183,55 @@ public sealed partial class MqttClient : IAsyncDisposable
     }
 
     /// <summary>Assigns a packet identifier (QoS &gt; 0 and control packets) and sends now, or queues until reconnected.</summary>
-    private PendingOperation Register(MqttPacket packet, bool holdsPublishSlot, bool holdsInflightSlot)
+    /// <remarks>
+    /// A QoS 1/2 publication beyond the broker's receive maximum (§4.9) waits in <see cref="_windowQueue"/> and gets its
+    /// identifier when a slot frees: granted under the lock in call order, so unawaited publishes keep their order.
+    /// </remarks>
+    private PendingOperation Register(MqttPacket packet, bool holdsPublishSlot, bool needsInflightSlot)
     {
         lock (_sync)
         {
-            var op = new PendingOperation(this, packet, ++_sequence, holdsPublishSlot, holdsInflightSlot);
-            if (packet is not MqttPublishPacket { Qos: MqttQos.AtMostOnce })
+            var op = new PendingOperation(this, packet, ++_sequence, holdsPublishSlot);
+            if (needsInflightSlot)
             {
-                var id = NextPacketId();
-                switch (packet)
+                if (_inflight >= _inflightLimit || _windowQueue.Count > 0)
                 {
-                    case MqttPublishPacket p: p.PacketId = id; break;
-                    case MqttSubscribePacket s: s.PacketId = id; break;
-                    case MqttUnsubscribePacket u: u.PacketId = id; break;
+                    _windowQueue.Enqueue(op);
+                    return op;
                 }
-                _pending[id] = op;
+                _inflight++;
+                op.HoldsInflightSlot = true;
             }
-            var connection = _connection;
-            if (connection is { IsClosed: false } && _ready)
-            {
-                connection.Enqueue(new ClientOutbound(packet, op));
-            }
-            else if (op.IsQos0)
-            {
-                _backlog.Enqueue(op);
-            }
-            // QoS > 0 and (un)subscribe: resent from _pending when the next connection is ready.
+            SendLocked(op);
             return op;
         }
+    }
+
+    /// <summary>Assigns the packet identifier (QoS &gt; 0 and control packets) and writes now, or keeps it for the reconnect.</summary>
+    private void SendLocked(PendingOperation op)
+    {
+        var packet = op.Packet;
+        if (!op.IsQos0)
+        {
+            var id = NextPacketId();
+            switch (packet)
+            {
+                case MqttPublishPacket p: p.PacketId = id; break;
+                case MqttSubscribePacket s: s.PacketId = id; break;
+                case MqttUnsubscribePacket u: u.PacketId = id; break;
+            }
+            _pending[id] = op;
+        }
+        var connection = _connection;
+        if (connection is { IsClosed: false } && _ready)
+        {
+            connection.Enqueue(new ClientOutbound(packet, op));
+        }
+        else if (op.IsQos0)
+        {
+            _backlog.Enqueue(op);
+        }
+        // QoS > 0 and (un)subscribe: resent from _pending when the next connection is ready.
     }
 
     private ushort NextPacketId()
@@ -274,50 +284,24 @@ public sealed partial class MqttClient : IAsyncDisposable
         }
     }
 
-    private Task AcquireInflightAsync(CancellationToken ct)
-    {
-        lock (_sync)
-        {
-            if (_inflight < _inflightLimit)
-            {
-                _inflight++;
-                return Task.CompletedTask;
-            }
-            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _inflightWaiters.Enqueue(waiter);
-            return ct.CanBeCanceled ? WaitInflightAsync(waiter, ct) : waiter.Task;
-        }
-    }
-
-    private async Task WaitInflightAsync(TaskCompletionSource waiter, CancellationToken ct)
-    {
-        try
-        {
-            await waiter.Task.WaitAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // If the slot was granted concurrently, give it back.
-            if (!waiter.TrySetCanceled(ct))
-            {
-                lock (_sync)
-                {
-                    ReleaseInflightLocked();
-                }
-            }
-            throw;
-        }
-    }
-
     private void ReleaseInflightLocked()
     {
         _inflight--;
-        while (_inflight < _inflightLimit && _inflightWaiters.TryDequeue(out var next))
+        DrainWindowLocked();
+    }
+
+    /// <summary>Sends publications waiting for the receive maximum, oldest first, while slots are free.</summary>
+    private void DrainWindowLocked()
+    {
+        while (_inflight < _inflightLimit && _windowQueue.TryDequeue(out var next))
         {
-            if (next.TrySetResult())
+            if (next.IsFinished)
             {
-                _inflight++;
+                continue; // cancelled while waiting
             }
+            _inflight++;
+            next.HoldsInflightSlot = true;
+            SendLocked(next);
         }
     }
 

@@ -31,6 +31,69 @@ public sealed class ClientBehaviourTests
         Assert.Equal(Enumerable.Range(0, 300), feedback);
     }
 
+    [Theory]
+    [InlineData(MqttQos.AtLeastOnce)]
+    [InlineData(MqttQos.ExactlyOnce)]
+    public async Task UnawaitedPublishes_BeyondTheReceiveMaximum_GoOutInCallOrder(MqttQos qos)
+    {
+        // 3000 publishes against a window of 20: most wait for a slot, and must still leave in the order they were made.
+        await using var broker = await TestSupport.StartBrokerAsync(o => o.MaxInflightMessages = 20);
+        var received = new ConcurrentQueue<int>();
+        await using var subscriber = TestSupport.Client(broker.Port, "order-sub");
+        subscriber.MessageReceived = (m, _) =>
+        {
+            received.Enqueue(BitConverter.ToInt32(m.Payload.Span));
+            return ValueTask.CompletedTask;
+        };
+        await subscriber.ConnectAsync();
+        await subscriber.SubscribeAsync("order/#", qos);
+        await using var publisher = TestSupport.Client(broker.Port, "order-pub");
+        await publisher.ConnectAsync();
+        var sends = new List<Task>(3000);
+        for (var i = 0; i < 3000; i++)
+        {
+            sends.Add(publisher.PublishAsync("order/m", BitConverter.GetBytes(i), qos).AsTask());
+        }
+        await Task.WhenAll(sends).WithTimeout("3000 acknowledged publishes", TimeSpan.FromSeconds(60));
+        await TestSupport.WaitUntilAsync(() => received.Count == 3000, $"3000 messages (got {received.Count})");
+        Assert.Equal(Enumerable.Range(0, 3000), received);
+    }
+
+    [Fact]
+    public async Task PublishAsync_CancelledWhileWaitingForWindow_NeverSent_LaterPublishesStillFlow()
+    {
+        await using var broker = await TestSupport.StartBrokerAsync(o => o.MaxInflightMessages = 1);
+        var received = new ConcurrentQueue<string>();
+        await using var subscriber = TestSupport.Client(broker.Port, "cw-sub");
+        subscriber.MessageReceived = (m, _) =>
+        {
+            received.Enqueue(System.Text.Encoding.ASCII.GetString(m.Payload.Span));
+            return ValueTask.CompletedTask;
+        };
+        await subscriber.ConnectAsync();
+        await subscriber.SubscribeAsync("cw/#", MqttQos.AtLeastOnce);
+        // Window of 1 and the PUBACK of "a" lost on the way: "b" waits for the slot and is cancelled there; after the
+        // reconnect "a" is resent, acknowledged, and "c" follows. "b" must never reach the broker.
+        await using var proxy = new PacketProxy(broker.Port);
+        var dropped = 0;
+        proxy.Drop = p => !p.FromClient && p.Type == Protocol.MqttPacketType.PubAck && Interlocked.Exchange(ref dropped, 1) == 0;
+        await using var publisher = TestSupport.Client(proxy.Port, "cw-pub", configure: o => o.MaxReconnectDelay = TimeSpan.FromMilliseconds(300));
+        await publisher.ConnectAsync();
+        var a = publisher.PublishAsync("cw/m", "a"u8.ToArray(), MqttQos.AtLeastOnce).AsTask();
+        using var cancel = new CancellationTokenSource();
+        var b = publisher.PublishAsync("cw/m", "b"u8.ToArray(), MqttQos.AtLeastOnce, ct: cancel.Token).AsTask();
+        var c = publisher.PublishAsync("cw/m", "c"u8.ToArray(), MqttQos.AtLeastOnce).AsTask();
+        await TestSupport.WaitUntilAsync(() => Volatile.Read(ref dropped) == 1, "the PUBACK of a to be lost");
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b);
+        proxy.CutAll();
+        await Task.WhenAll(a, c).WithTimeout("a (resent after the reconnect) and c");
+        await TestSupport.WaitUntilAsync(() => received.Contains("c"), "c at the subscriber");
+        Assert.DoesNotContain("b", received);
+        Assert.Equal("c", received.Last());
+        Assert.Contains("a", received);
+    }
+
     [Fact]
     public async Task PublishAsync_BoundedQueueWhileBrokerDown_WaitsThenDrainsAfterReconnect()
     {

@@ -193,6 +193,7 @@ public sealed partial class MqttClient
             {
                 connection.Enqueue(new ClientOutbound(op.Packet, op));
             }
+            DrainWindowLocked(); // the new receive maximum may be larger
         }
         if (resubscribe != null)
         {
@@ -303,8 +304,9 @@ public sealed partial class MqttClient
         List<PendingOperation> ops;
         lock (_sync)
         {
-            ops = [.. _pending.Values, .. _backlog];
+            ops = [.. _pending.Values, .. _backlog, .. _windowQueue];
             _backlog.Clear();
+            _windowQueue.Clear();
         }
         foreach (var op in ops)
         {

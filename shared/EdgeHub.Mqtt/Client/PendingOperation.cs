@@ -13,13 +13,12 @@ internal sealed class PendingOperation
     private readonly TaskCompletionSource<MqttPacket?>? _tcs;
     private int _finished;
 
-    public PendingOperation(MqttClient client, MqttPacket packet, long sequence, bool holdsPublishSlot, bool holdsInflightSlot)
+    public PendingOperation(MqttClient client, MqttPacket packet, long sequence, bool holdsPublishSlot)
     {
         _client = client;
         Packet = packet;
         Sequence = sequence;
         HoldsPublishSlot = holdsPublishSlot;
-        HoldsInflightSlot = holdsInflightSlot;
         if (!IsQos0)
         {
             _tcs = new TaskCompletionSource<MqttPacket?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -29,7 +28,8 @@ internal sealed class PendingOperation
     public MqttPacket Packet { get; }
     public long Sequence { get; }
     public bool HoldsPublishSlot { get; }
-    public bool HoldsInflightSlot { get; }
+    /// <summary>Granted a slot of the broker's receive maximum (set under the client's lock when it goes out).</summary>
+    public bool HoldsInflightSlot { get; set; }
     /// <summary>Written at least once (a resend carries DUP).</summary>
     public bool Sent { get; private set; }
     /// <summary>QoS 2: PUBREC received, PUBREL is what must be (re)sent.</summary>
