@@ -83,6 +83,14 @@ public static class ParquetBench
             var duck = ParquetBenchDuckDb.Measure(work, schema, options, ours.ContainsKey(ParquetCompression.None)
                 ? Path.Combine(work, "ours-none.parquet") : Path.Combine(work, $"ours-{Name(options.Codecs[0])}.parquet"));
 
+            var footers = new Dictionary<ParquetCompression, (ParquetBenchFooter Ours, ParquetBenchFooter Duck)>();
+            foreach (var codec in options.Codecs)
+            {
+                var f = (ParquetBenchFooter.Of(Path.Combine(work, $"ours-{Name(codec)}.parquet")), ParquetBenchFooter.Of(Path.Combine(work, $"duck-{Name(codec)}.parquet")));
+                footers[codec] = f;
+                output.WriteLine($"  footer {Name(codec),-8} ours: {f.Item1}   duckdb: {f.Item2}");
+            }
+
             var cases = new JsonArray();
             var rawMb = (double)options.Rows * rawBytesPerRow / 1e6;
             output.WriteLine();
@@ -112,6 +120,10 @@ public static class ParquetBench
                         ["duckdb_wall_s"] = Math.Round(dw, 3),
                         ["ours_file_mb"] = Math.Round(o.Size / 1e6, 1),
                         ["duckdb_file_mb"] = Math.Round(d.Size / 1e6, 1),
+                        ["ours_dictionary_columns"] = footers[codec].Ours.DictionaryColumns,
+                        ["duckdb_dictionary_columns"] = footers[codec].Duck.DictionaryColumns,
+                        ["ours_page_mb"] = Math.Round(footers[codec].Ours.PageBytes / 1e6, 1),
+                        ["duckdb_page_mb"] = Math.Round(footers[codec].Duck.PageBytes / 1e6, 1),
                     });
                 }
             }

@@ -123,6 +123,28 @@ public sealed class DictionaryEncodingTests : IDisposable
         AssertEncodings(encodings);
     }
 
+    [Fact]
+    public void Reader_GetColumnChunk_AgreesWithDuckDbMetadata()
+    {
+        var path = Write(Make(), Options(ParquetCompression.Snappy), "chunks");
+        var meta = NodePeer.DuckDb(
+            $"SELECT row_group_id, path_in_schema, encodings, compression, total_compressed_size, total_uncompressed_size FROM parquet_metadata('{path}')")[0];
+        using var reader = ParquetReader.Open(path);
+        Assert.Equal(reader.RowGroupCount * Schema.Fields.Count, meta.GetArrayLength());
+        foreach (var m in meta.EnumerateArray())
+        {
+            var name = m.GetProperty("path_in_schema").GetString()!;
+            var chunk = reader.GetColumnChunk((int)PeerValues.AsLong(m.GetProperty("row_group_id")), name);
+            var theirs = m.GetProperty("encodings").GetString()!;
+            Assert.Equal(theirs.Contains("RLE_DICTIONARY", StringComparison.Ordinal), chunk.DictionaryEncoded);
+            foreach (var e in chunk.Encodings) Assert.Contains(e, theirs, StringComparison.Ordinal);
+            Assert.Equal(m.GetProperty("compression").GetString(), chunk.Codec);
+            Assert.Equal(PeerValues.AsLong(m.GetProperty("total_compressed_size")), chunk.CompressedSize);
+            Assert.Equal(PeerValues.AsLong(m.GetProperty("total_uncompressed_size")), chunk.UncompressedSize);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => reader.GetColumnChunk(reader.RowGroupCount, "ts"));
+    }
+
     [Theory]
     [InlineData(ParquetCompression.Snappy, 1)]
     [InlineData(ParquetCompression.None, 2)]
