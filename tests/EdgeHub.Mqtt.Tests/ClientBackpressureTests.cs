@@ -122,6 +122,45 @@ public sealed class ClientBackpressureTests
     }
 
     [Fact]
+    public async Task PausedLongerThanKeepAlive_ConnectionSurvives()
+    {
+        // While reading is paused the client hears nothing from the broker; that must not count as a dead connection
+        // (keep alive 1 s: the client gives up after 2.5 s of silence), and its PINGREQs keep the broker satisfied.
+        await using var broker = await TestSupport.StartBrokerAsync();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = 0;
+        await using var subscriber = TestSupport.Client(broker.Port, "bp-ka", configure: o =>
+        {
+            o.KeepAliveSeconds = 1;
+            o.MaxIncomingMessages = 1;
+            o.AutoReconnect = false;
+        });
+        var disconnects = 0;
+        subscriber.Disconnected += (_, _) => Interlocked.Increment(ref disconnects);
+        subscriber.MessageReceived = async (_, ct) =>
+        {
+            await gate.Task.WaitAsync(ct);
+            Interlocked.Increment(ref received);
+        };
+        await subscriber.ConnectAsync();
+        await subscriber.SubscribeAsync("ka/#", MqttQos.AtLeastOnce);
+        await using var publisher = TestSupport.Client(broker.Port, "bp-ka-pub");
+        await publisher.ConnectAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync("ka/m", new byte[16], MqttQos.AtLeastOnce);
+        }
+        await TestSupport.WaitUntilAsync(() => subscriber.IncomingPauses > 0, "reading to pause");
+        var paused = System.Diagnostics.Stopwatch.StartNew();
+        // The condition is the passage of time itself: twice the client's silence limit, still connected throughout.
+        await TestSupport.WaitUntilAsync(() => !subscriber.IsConnected || paused.Elapsed > TimeSpan.FromSeconds(5), "5 s paused");
+        Assert.True(subscriber.IsConnected, "the client dropped the connection while paused");
+        gate.SetResult();
+        await TestSupport.WaitUntilAsync(() => Volatile.Read(ref received) == 10, "the 10 messages after the pause");
+        Assert.Equal(0, Volatile.Read(ref disconnects));
+    }
+
+    [Fact]
     public void Options_NonPositiveLimits_AreRefusedWithTheSettingName()
     {
         var messages = Assert.Throws<ArgumentOutOfRangeException>(() => new MqttClient(new MqttClientOptions { MaxIncomingMessages = 0 }));
