@@ -24,6 +24,7 @@ internal static unsafe class SnappyCodec
         fixed (byte* dst0 = output)
         {
             var dst = dst0;
+            var dstEnd = dst0 + output.Length;
             var len = (uint)input.Length;
             while (len >= 0x80)
             {
@@ -35,7 +36,7 @@ internal static unsafe class SnappyCodec
             {
                 var blockLen = Math.Min(BlockSize, input.Length - start);
                 new Span<ushort>(table, 1 << HashBits).Clear();
-                dst = CompressBlock(src + start, blockLen, dst, table);
+                dst = CompressBlock(src + start, blockLen, dst, dstEnd, table);
             }
             return (int)(dst - dst0);
         }
@@ -44,7 +45,7 @@ internal static unsafe class SnappyCodec
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Hash(uint v) => (v * 0x1E35A7BDu) >> (32 - HashBits);
 
-    private static byte* CompressBlock(byte* block, int length, byte* dst, ushort* table)
+    private static byte* CompressBlock(byte* block, int length, byte* dst, byte* dstEnd, ushort* table)
     {
         var nextEmit = 0;
         if (length < 15) return EmitLiteral(dst, block, length);
@@ -57,8 +58,12 @@ internal static unsafe class SnappyCodec
             int candidate;
             do
             {
+                // After 32 misses in a row the step grows by 1/32 per probe (format_description's reference heuristic):
+                // incompressible stretches are crossed quickly, and the step resets at the next match.
                 ip = nextIp;
-                nextIp = ip + (skip++ >> 5);
+                var step = skip >> 5;
+                skip += step;
+                nextIp = ip + step;
                 if (nextIp > limit) goto Remainder;
                 var h = Hash(Unsafe.ReadUnaligned<uint>(block + ip));
                 candidate = table[h];
@@ -66,7 +71,9 @@ internal static unsafe class SnappyCodec
             }
             while (Unsafe.ReadUnaligned<uint>(block + ip) != Unsafe.ReadUnaligned<uint>(block + candidate));
 
-            dst = EmitLiteral(dst, block + nextEmit, ip - nextEmit);
+            // Inside the loop at least 15 input bytes follow ip, so a short literal may be copied as 16 bytes at once.
+            var literal = ip - nextEmit;
+            dst = literal <= 16 && dst + 17 <= dstEnd ? EmitShortLiteral(dst, block + nextEmit, literal) : EmitLiteral(dst, block + nextEmit, literal);
             while (true)
             {
                 var matched = 4 + MatchLength(block + candidate + 4, block + ip + 4, block + length);
@@ -102,6 +109,14 @@ internal static unsafe class SnappyCodec
             b++;
         }
         return (int)(b - start);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte* EmitShortLiteral(byte* dst, byte* src, int length)
+    {
+        *dst++ = (byte)((length - 1) << 2);
+        Unsafe.CopyBlockUnaligned(dst, src, 16);
+        return dst + length;
     }
 
     private static byte* EmitLiteral(byte* dst, byte* src, int length)
