@@ -40,6 +40,39 @@ public sealed class DeltaBuilder
     /// <summary>Rows added so far.</summary>
     public int Rows { get; private set; }
 
+    /// <summary>Rows the builder holds at most.</summary>
+    public int Capacity => _batch.Capacity;
+
+    /// <summary>
+    /// Empties the builder for the next delta, exactly as a new one (every value and validity flag cleared). The store keeps
+    /// one builder: at thousands of windows a second, a new batch per seal put megabytes of column arrays on the large
+    /// object heap every few seconds.
+    /// </summary>
+    public void Reset()
+    {
+        var fields = _batch.Schema.Fields;
+        for (var c = 0; c < fields.Count; c++)
+        {
+            switch (fields[c].Type)
+            {
+                case ParquetType.Boolean: _batch.Boolean(c).Clear(); break;
+                case ParquetType.Int32: _batch.Int32(c).Clear(); break;
+                case ParquetType.Int64 or ParquetType.TimestampMicros: _batch.Int64(c).Clear(); break;
+                case ParquetType.Float: _batch.Float(c).Clear(); break;
+                case ParquetType.Double: _batch.Double(c).Clear(); break;
+                default: Array.Clear(_batch.String(c)); break;
+            }
+
+            if (fields[c].Nullable)
+            {
+                _batch.Valid(c).Clear();
+            }
+        }
+
+        Rows = 0;
+        _batch.RowCount = 0;
+    }
+
     /// <summary>Adds the window rows <paramref name="cmd"/> selects; returns the largest row id (0 if none).</summary>
     internal long AddWindows(SqliteCommand cmd)
     {

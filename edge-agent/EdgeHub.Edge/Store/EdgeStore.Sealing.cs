@@ -10,6 +10,8 @@ public sealed record SealedDelta(long Sequence, string DeltaId, int Rows, string
 
 public sealed partial class EdgeStore
 {
+    private DeltaBuilder? _sealBuilder; // reused across seals (under _gate)
+
     /// <summary>The last sequence number allocated (0 before the first delta).</summary>
     public long LastSequence => Locked(() => Scalar("SELECT value FROM meta WHERE key = 'last_seq'"));
 
@@ -42,7 +44,8 @@ public sealed partial class EdgeStore
             using var tx = _db.BeginTransaction();
             var seq = Scalar("SELECT value FROM meta WHERE key = 'last_seq'", tx) + 1;
             var deltaId = $"{_edgeId}-{seq:D10}";
-            var builder = new DeltaBuilder(_edgeId, maxRows);
+            var builder = _sealBuilder is { } reused && reused.Capacity == maxRows ? reused : _sealBuilder = new DeltaBuilder(_edgeId, maxRows);
+            builder.Reset();
             long maxWindowId, maxLabelId;
             using (var cmd = Command($"""
                 SELECT id, site_id, device_pseudonym, patient_pseudonym, window_end, recorded_at, features, model_version,
