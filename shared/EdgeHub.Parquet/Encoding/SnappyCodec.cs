@@ -58,7 +58,7 @@ internal static unsafe class SnappyCodec
             int candidate;
             do
             {
-                // After 32 misses in a row the step grows by 1/32 per probe (format_description's reference heuristic):
+                // After 32 misses in a row the step grows by 1/32 per probe (the heuristic of google/snappy's compressor):
                 // incompressible stretches are crossed quickly, and the step resets at the next match.
                 ip = nextIp;
                 var step = skip >> 5;
