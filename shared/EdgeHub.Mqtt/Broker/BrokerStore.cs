@@ -336,7 +336,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         Compactions++;
     }
 
-    private static void WriteFresh(string path, Action<Stream> write)
+    private void WriteFresh(string path, Action<Stream> write)
     {
         var temp = path + ".tmp";
         using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write))
@@ -345,6 +345,10 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
             fs.Flush(true);
         }
         File.Move(temp, path, overwrite: true);
+        if (FsyncMode != MqttFsyncMode.Never)
+        {
+            DirectorySync.Flush(_directory);
+        }
     }
 
     public void Dispose()
