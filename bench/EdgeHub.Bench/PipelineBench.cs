@@ -83,6 +83,8 @@ public static class PipelineBench
                 ["p99_ms"] = Math.Round(s.P99Ms, 3),
                 ["rss_mb"] = Math.Round(s.RssMb),
                 ["gc_heap_mb"] = Math.Round(s.HeapMb),
+                ["gc_gen2_mb"] = Math.Round(s.Gen2Mb),
+                ["gc_loh_mb"] = Math.Round(s.LohMb),
                 ["allocated_bytes_per_frame"] = Math.Round(s.AllocatedPerFrame),
                 ["cpu_us_per_frame"] = Math.Round(s.CpuMicrosPerFrame, 1),
                 ["shed_frames"] = s.Shed,
@@ -107,7 +109,14 @@ public static class PipelineBench
         return 0;
     }
 
-    private sealed record Step(int Rate, double DonePerSecond, double P50Ms, double P99Ms, double MaxMs, double RssMb, double HeapMb, double CpuMicrosPerFrame, double AllocatedPerFrame, long Shed, bool Sustained);
+    private sealed record Step(int Rate, double DonePerSecond, double P50Ms, double P99Ms, double MaxMs, double RssMb, double HeapMb, double CpuMicrosPerFrame, double AllocatedPerFrame, long Shed, bool Sustained)
+    {
+        /// <summary>Gen 2 after the last GC (mostly live: device state, active alerts), MB.</summary>
+        public double Gen2Mb { get; init; }
+
+        /// <summary>Large object heap after the last GC (swept only by gen 2 GCs: delta bytes and seal buffers wait there), MB.</summary>
+        public double LohMb { get; init; }
+    }
 
     private static async Task<Step> RunStepAsync(PipelineBenchAgent agent, int rate, int seconds, CancellationToken ct)
     {
@@ -147,6 +156,8 @@ public static class PipelineBench
         var shed = (await agent.MetricAsync("edgehub_edge_frames_shed_total", ct) ?? shedBefore) - shedBefore;
         var allocated = (await agent.MetricAsync("edgehub_edge_gc_allocated_bytes", ct) ?? allocatedBefore) - allocatedBefore;
         var heapMb = (await agent.MetricAsync("edgehub_edge_gc_heap_bytes", ct) ?? 0) / (1024.0 * 1024);
+        var gen2Mb = (await agent.MetricAsync("edgehub_edge_gc_gen2_after_bytes", ct) ?? 0) / (1024.0 * 1024);
+        var lohMb = (await agent.MetricAsync("edgehub_edge_gc_gen3_after_bytes", ct) ?? 0) / (1024.0 * 1024);
         var elapsed = clock.Elapsed.TotalSeconds;
         var p50 = fleet.Stats.Latency.PercentileSince((long[])snapshot.Clone(), 50) / 1000.0;
         var p99 = fleet.Stats.Latency.PercentileSince(snapshot, 99) / 1000.0;
@@ -157,7 +168,11 @@ public static class PipelineBench
         var done = (after - before) / elapsed;
         var cpuPerFrame = after > before ? cpu * 1e6 / (after - before) : double.NaN;
         var allocatedPerFrame = after > before ? allocated / (after - before) : double.NaN;
-        return new Step(rate, done, p50, p99, max, rss, heapMb, cpuPerFrame, allocatedPerFrame, (long)shed, done >= 0.95 * rate && p99 < 1000);
+        return new Step(rate, done, p50, p99, max, rss, heapMb, cpuPerFrame, allocatedPerFrame, (long)shed, done >= 0.95 * rate && p99 < 1000)
+        {
+            Gen2Mb = gen2Mb,
+            LohMb = lohMb,
+        };
     }
 
     private static async Task AssignModelAsync(int port, System.Security.Cryptography.ECDsa key, CancellationToken ct)

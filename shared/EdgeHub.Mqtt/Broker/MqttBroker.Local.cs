@@ -239,8 +239,16 @@ public sealed partial class MqttBroker
         }
     }
 
-    private void LogLocalFailure(LocalSubscriber local, BrokerMessage message, Exception ex) =>
+    private void LogLocalFailure(LocalSubscriber local, BrokerMessage message, Exception ex)
+    {
+        if (ex is OperationCanceledException)
+        {
+            // The subscriber is shutting down (its own token): not a fault worth an error line.
+            _logger.LogDebug("local subscriber to {Filter} cancelled a message on {Topic}", local.Subscription.Filter, message.Topic);
+            return;
+        }
         _logger.LogError(ex, "local subscriber to {Filter} failed on a message on {Topic}; the broker carries on", local.Subscription.Filter, message.Topic);
+    }
 
     /// <summary>
     /// PUBACK/PUBREC in the order the PUBLISH packets arrived [MQTT-4.6.0-2/3], each after its local handlers accepted the
