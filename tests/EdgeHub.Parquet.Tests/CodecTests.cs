@@ -101,6 +101,37 @@ public sealed class CodecTests
     }
 
     [Theory]
+    [InlineData("text")]
+    [InlineData("overlap")]
+    [InlineData("floats")]
+    public void SnappyDecompress_TruncatedOrMutatedBlocks_OnlyFormatExceptions(string kind)
+    {
+        var input = Input(kind);
+        var compressed = IronSnappy.Snappy.Encode(input);
+        var output = new byte[input.Length];
+        // Every prefix is missing bytes the block declares.
+        for (var cut = 0; cut < compressed.Length; cut += 1 + cut / 64)
+            Assert.Throws<ParquetFormatException>(() => SnappyCodec.Decompress(compressed.AsSpan(0, cut), output));
+        var rnd = new Random(kind.Length);
+        for (var i = 0; i < 3000; i++)
+        {
+            var bytes = (byte[])compressed.Clone();
+            for (var k = 1 + rnd.Next(3); k > 0; k--)
+            {
+                var pos = rnd.Next(bytes.Length);
+                bytes[pos] = rnd.Next(2) == 0 ? (byte)rnd.Next(256) : (byte)(bytes[pos] ^ (1 << rnd.Next(8)));
+            }
+            try
+            {
+                SnappyCodec.Decompress(bytes, output);
+            }
+            catch (ParquetFormatException)
+            {
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(7)]
     [InlineData(8)]

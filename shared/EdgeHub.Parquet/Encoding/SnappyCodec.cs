@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -178,62 +177,87 @@ internal static unsafe class SnappyCodec
         throw new ParquetFormatException("Snappy: invalid uncompressed-length preamble");
     }
 
-    /// <summary>Decompresses into exactly <paramref name="output"/>.Length bytes.</summary>
+    /// <summary>
+    /// Decompresses into exactly <paramref name="output"/>.Length bytes. Every length and offset is checked before use; short
+    /// literals and copies move 16 bytes at once when both buffers have that much room left (the overshoot is overwritten
+    /// by what follows, or lies past the op position the final length check counts).
+    /// </summary>
     public static void Decompress(ReadOnlySpan<byte> input, Span<byte> output)
     {
-        var expected = UncompressedLength(input, out var ip);
+        var expected = UncompressedLength(input, out var header);
         if (expected != output.Length)
             throw new ParquetFormatException($"Snappy: block says {expected} bytes uncompressed, page header says {output.Length}");
-        var op = 0;
-        while (ip < input.Length)
+        fixed (byte* src = input)
+        fixed (byte* dst = output)
         {
-            var tag = input[ip++];
-            int length, offset;
-            switch (tag & 3)
+            var ip = src + header;
+            var ipEnd = src + input.Length;
+            var op = dst;
+            var opEnd = dst + output.Length;
+            while (ip < ipEnd)
             {
-                case 0:
-                    length = tag >> 2;
-                    if (length >= 60)
-                    {
-                        var extra = length - 59;
-                        if (ip + extra > input.Length) throw Corrupt("literal length truncated");
-                        length = 0;
-                        for (var k = 0; k < extra; k++) length |= input[ip + k] << (8 * k);
-                        ip += extra;
-                        if (length < 0) throw Corrupt("literal length overflow");
-                    }
-                    length++;
-                    if (length > input.Length - ip || length > output.Length - op) throw Corrupt("literal runs past the end");
-                    input.Slice(ip, length).CopyTo(output[op..]);
-                    ip += length;
-                    op += length;
-                    continue;
-                case 1:
-                    if (ip >= input.Length) throw Corrupt("copy truncated");
-                    length = 4 + ((tag >> 2) & 7);
-                    offset = ((tag >> 5) << 8) | input[ip++];
-                    break;
-                case 2:
-                    if (ip + 2 > input.Length) throw Corrupt("copy truncated");
-                    length = (tag >> 2) + 1;
-                    offset = BinaryPrimitives.ReadUInt16LittleEndian(input[ip..]);
-                    ip += 2;
-                    break;
-                default:
-                    if (ip + 4 > input.Length) throw Corrupt("copy truncated");
-                    length = (tag >> 2) + 1;
-                    offset = BinaryPrimitives.ReadInt32LittleEndian(input[ip..]);
-                    ip += 4;
-                    break;
+                uint tag = *ip++;
+                long length;
+                long offset;
+                switch (tag & 3)
+                {
+                    case 0:
+                        length = (tag >> 2) + 1;
+                        if (length <= 16 && ipEnd - ip >= 16 && opEnd - op >= 16)
+                        {
+                            Unsafe.CopyBlockUnaligned(op, ip, 16);
+                            ip += length;
+                            op += length;
+                            continue;
+                        }
+                        if (length > 60)
+                        {
+                            var extra = (int)length - 60;
+                            if (extra > ipEnd - ip) throw Corrupt("literal length truncated");
+                            uint v = 0;
+                            for (var k = 0; k < extra; k++) v |= (uint)ip[k] << (8 * k);
+                            ip += extra;
+                            length = (long)v + 1;
+                        }
+                        if (length > ipEnd - ip || length > opEnd - op) throw Corrupt("literal runs past the end");
+                        Buffer.MemoryCopy(ip, op, opEnd - op, length);
+                        ip += length;
+                        op += length;
+                        continue;
+                    case 1:
+                        if (ip >= ipEnd) throw Corrupt("copy truncated");
+                        length = 4 + ((tag >> 2) & 7);
+                        offset = ((tag >> 5) << 8) | *ip++;
+                        break;
+                    case 2:
+                        if (ipEnd - ip < 2) throw Corrupt("copy truncated");
+                        length = (tag >> 2) + 1;
+                        offset = Unsafe.ReadUnaligned<ushort>(ip);
+                        ip += 2;
+                        break;
+                    default:
+                        if (ipEnd - ip < 4) throw Corrupt("copy truncated");
+                        length = (tag >> 2) + 1;
+                        offset = Unsafe.ReadUnaligned<uint>(ip);
+                        ip += 4;
+                        break;
+                }
+                if (offset == 0 || offset > op - dst) throw Corrupt($"copy offset {offset} outside the {op - dst} bytes produced");
+                if (length > opEnd - op) throw Corrupt("copy runs past the end of the output");
+                var from = op - offset;
+                if (offset >= 8 && length <= 16 && opEnd - op >= 16)
+                {
+                    // Two 8-byte moves: with offset >= 8 the second one reads only bytes already in place.
+                    Unsafe.WriteUnaligned(op, Unsafe.ReadUnaligned<ulong>(from));
+                    Unsafe.WriteUnaligned(op + 8, Unsafe.ReadUnaligned<ulong>(from + 8));
+                }
+                else if (offset >= length) Buffer.MemoryCopy(from, op, length, length);
+                else
+                    for (var k = 0; k < length; k++) op[k] = from[k]; // overlapping: the pattern repeats byte by byte
+                op += length;
             }
-            if (offset <= 0 || offset > op) throw Corrupt($"copy offset {offset} outside the {op} bytes produced");
-            if (length > output.Length - op) throw Corrupt("copy runs past the end of the output");
-            if (offset >= length) output.Slice(op - offset, length).CopyTo(output[op..]);
-            else
-                for (var k = 0; k < length; k++) output[op + k] = output[op - offset + k];
-            op += length;
+            if (op != opEnd) throw Corrupt($"produced {op - dst} bytes, expected {output.Length}");
         }
-        if (op != output.Length) throw Corrupt($"produced {op} bytes, expected {output.Length}");
     }
 
     private static ParquetFormatException Corrupt(string what) => new($"Snappy: corrupt block ({what})");
