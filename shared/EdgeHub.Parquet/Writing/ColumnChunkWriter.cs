@@ -9,7 +9,8 @@ namespace EdgeHub.Parquet.Writing;
 /// <summary>
 /// Buffers one column of the current row group as encoded (and compressed) pages. Boolean columns use PLAIN pages; strings
 /// and numeric columns use a dictionary (RLE_DICTIONARY data pages) and fall back to PLAIN pages when the dictionary grows
-/// past its limit or does not pay off (numeric columns: see ColumnChunkWriter.NumericDictionary.cs). Definition levels (max level 1) use the RLE/bit-packed hybrid with the v1 four-byte length prefix.
+/// past its limit or does not pay off (numeric columns: see ColumnChunkWriter.NumericDictionary.cs). Definition levels
+/// (max level 1) use the RLE/bit-packed hybrid with the v1 four-byte length prefix.
 /// </summary>
 internal sealed partial class ColumnChunkWriter : IDisposable
 {
