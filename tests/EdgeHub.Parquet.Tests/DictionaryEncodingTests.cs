@@ -212,6 +212,43 @@ public sealed class DictionaryEncodingTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Writer_FeatureLikeColumns_NoLargerThanDuckDbWritingTheSameRows()
+    {
+        // The rows of the Parquet bench in small: rounded features, class ids, timestamps. Encoding choices decide the bytes
+        // Snappy must compress (and so the write time): ours must not store more than DuckDB's writer does.
+        const int rows = 60_000;
+        var fields = new List<ParquetField> { new("window_end", ParquetType.TimestampMicros) };
+        for (var i = 0; i < 12; i++) fields.Add(new ParquetField("f" + i, ParquetType.Float, true));
+        fields.Add(new ParquetField("predicted_class", ParquetType.Int32, true));
+        var schema = new ParquetSchema(fields);
+        var b = new ColumnBatch(schema, rows) { RowCount = rows };
+        var rnd = new Random(3);
+        for (var r = 0; r < rows; r++)
+        {
+            b.Int64(0)[r] = 1_760_000_000_000_000L + r * 1_000L + rnd.Next(1000);
+            for (var c = 1; c <= 12; c++)
+            {
+                var center = 1 + c * 11.1f;
+                b.Float(c)[r] = MathF.Round(center + (float)(rnd.NextDouble() - 0.5) * center * 0.4f, 2);
+                b.Valid(c)[r] = true;
+            }
+            b.Int32(13)[r] = rnd.Next(6);
+            b.Valid(13)[r] = rnd.Next(50) != 0;
+        }
+        var ours = Path.Combine(_dir, "features-ours.parquet");
+        File.WriteAllBytes(ours, TestData.Write(new ParquetWriterOptions(), b));
+        var duck = Path.Combine(_dir, "features-duck.parquet");
+        NodePeer.DuckDb($"COPY (SELECT * FROM read_parquet('{ours}')) TO '{duck}' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000)");
+        long oursSize = new FileInfo(ours).Length, duckSize = new FileInfo(duck).Length;
+        Assert.True(oursSize <= duckSize * 21 / 20, $"our file {oursSize} bytes, DuckDB's {duckSize} bytes");
+        using var reader = ParquetReader.Open(ours);
+        for (var c = 1; c <= 13; c++) Assert.True(reader.GetColumnChunk(0, fields[c].Name).DictionaryEncoded, fields[c].Name);
+        Assert.False(reader.GetColumnChunk(0, "window_end").DictionaryEncoded);
+        var back = reader.ReadAll();
+        TestData.AssertSame(b, 0, back, 0, rows);
+    }
+
     [Theory]
     [InlineData(ParquetCompression.None)]
     [InlineData(ParquetCompression.Snappy)]
