@@ -52,7 +52,7 @@ public static class PipelineProfile
         var feedback = new FeedbackWriter();
         Measure(output, "feedback JSON", frames, (_, d) =>
         {
-            _ = feedback.Write((uint)d, 72.4, 0, 0.93f, false, null, "bench-1");
+            feedback.Write((uint)d, 72.4, 0, 0.93f, false, null, "bench-1");
             return FrameError.None;
         });
 

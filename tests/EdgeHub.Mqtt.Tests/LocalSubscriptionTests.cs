@@ -216,6 +216,33 @@ public sealed class LocalSubscriptionTests
     }
 
     [Fact]
+    public async Task PublishFromBuffer_ReachesNetworkAndLocalSubscribers_CallerMayReuseItsBufferAtOnce()
+    {
+        await using var broker = await TestSupport.StartBrokerAsync();
+        var local = new ConcurrentQueue<LocalPayloadReference>();
+        using var sub = broker.SubscribeLocal("fb/+", MqttQos.AtMostOnce, (m, _) =>
+        {
+            local.Enqueue(m.TakeReference());
+            return ValueTask.CompletedTask;
+        });
+        await using var raw = await RawConnection.ConnectAsync(broker.Port, "device");
+        await raw.SendAsync(new MqttSubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("fb/#", MqttQos.AtMostOnce)] });
+        Assert.IsType<MqttSubAckPacket>(await raw.ReadAsync());
+
+        var buffer = Encoding.UTF8.GetBytes("first");
+        Assert.Equal(2, broker.Publish("fb/1", buffer, MqttQos.AtMostOnce, "application/json"));
+        Encoding.UTF8.GetBytes("xxxxx").CopyTo(buffer, 0); // reused by the caller right after the call
+        var received = Assert.IsType<MqttPublishPacket>(await raw.ReadAsync());
+        Assert.Equal("fb/1", received.Topic);
+        Assert.Equal("first", Encoding.UTF8.GetString(received.Payload.Span));
+        Assert.Equal("application/json", received.ContentType);
+        Assert.True(local.TryDequeue(out var kept));
+        Assert.Equal("first", Encoding.UTF8.GetString(kept.Payload.Span));
+        kept.Dispose();
+        Assert.Throws<ArgumentException>(() => broker.Publish("fb/#", buffer, MqttQos.AtMostOnce));
+    }
+
+    [Fact]
     public async Task InvalidFilter_IsRefusedWithTheReason()
     {
         await using var broker = new MqttBroker(new MqttBrokerOptions { Port = 0 });

@@ -36,8 +36,11 @@ public sealed class FeedbackWriter
     /// <summary>Creates a writer.</summary>
     public FeedbackWriter() => _json = new Utf8JsonWriter(_buffer);
 
-    /// <summary>The feedback for one processed frame, as a new exact-size array (the MQTT client keeps it until sent).</summary>
-    public byte[] Write(uint seq, double? heartRate, int rhythm, float probability, bool alert, string? alertId, string? modelVersion)
+    /// <summary>
+    /// The feedback for one processed frame, in the writer's own buffer: valid until the next call (publishers copy it before
+    /// they return), so a frame's feedback allocates nothing here.
+    /// </summary>
+    public ReadOnlyMemory<byte> Write(uint seq, double? heartRate, int rhythm, float probability, bool alert, string? alertId, string? modelVersion)
     {
         _buffer.ResetWrittenCount();
         _json.Reset(_buffer);
@@ -73,7 +76,7 @@ public sealed class FeedbackWriter
 
         _json.WriteEndObject();
         _json.Flush();
-        return _buffer.WrittenSpan.ToArray();
+        return _buffer.WrittenMemory;
     }
 
     /// <summary>Feedback for a refused frame (rare: serialised through the contract type).</summary>

@@ -6,7 +6,7 @@ namespace EdgeHub.Edge.Ingest;
 public interface IEdgePublisher
 {
     /// <summary>Publishes without waiting (QoS 1 completion is observed by the implementation; failures are logged).</summary>
-    void Publish(string topic, byte[] payload, MqttQos qos, string contentType);
+    void Publish(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, string contentType);
 }
 
 /// <summary>Publishes through an <see cref="MqttClient"/>; failures are logged at most once per 10 seconds.</summary>
@@ -26,11 +26,12 @@ public sealed class MqttEdgePublisher : IEdgePublisher
     public long Failures => _failures.Count;
 
     /// <inheritdoc />
-    public void Publish(string topic, byte[] payload, MqttQos qos, string contentType)
+    public void Publish(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, string contentType)
     {
         try
         {
-            var task = _client.PublishAsync(new MqttApplicationMessage { Topic = topic, Payload = payload, Qos = qos, ContentType = contentType }, CancellationToken.None);
+            // The client may still hold the message after this returns: it gets its own copy.
+            var task = _client.PublishAsync(new MqttApplicationMessage { Topic = topic, Payload = payload.ToArray(), Qos = qos, ContentType = contentType }, CancellationToken.None);
             if (task.IsCompletedSuccessfully)
             {
                 return;
@@ -60,7 +61,7 @@ public sealed class MqttEdgePublisher : IEdgePublisher
 }
 
 /// <summary>
-/// Publishes straight into the embedded broker's routing (<see cref="MqttBroker.Publish"/>): feedback and alerts reach the
+/// Publishes straight into the embedded broker's routing (<c>MqttBroker.Publish</c>): feedback and alerts reach the
 /// device connections without the loopback client's encode, socket hop and the broker's decode. Used whenever the device
 /// broker is embedded; routing errors are counted and logged at most once per 10 seconds.
 /// </summary>
@@ -80,11 +81,12 @@ public sealed class BrokerEdgePublisher : IEdgePublisher
     public long Failures => _failures.Count;
 
     /// <inheritdoc />
-    public void Publish(string topic, byte[] payload, MqttQos qos, string contentType)
+    public void Publish(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, string contentType)
     {
         try
         {
-            _broker.Publish(new MqttApplicationMessage { Topic = topic, Payload = payload, Qos = qos, ContentType = contentType });
+            // Copied into the broker's pooled payload before this returns: the caller's buffer is free again.
+            _broker.Publish(topic, payload, qos, contentType);
         }
         catch (Exception ex) when (ex is MqttException or InvalidOperationException or ObjectDisposedException or ArgumentException)
         {

@@ -74,13 +74,14 @@ public readonly struct LocalPayloadReference : IDisposable
 /// In-process subscribers: matched through their own <see cref="SubscriptionTree"/> (the same level-by-level matching as
 /// network sessions, no scan), called inline on the publisher's connection (no encode, no socket, no thread hop). ACLs do
 /// not apply (the subscriber is trusted code). Shared subscriptions (<c>$share/g/filter</c>) spread messages over the
-/// local members of a group; No Local skips messages published in process (<see cref="Publish"/>). Retained messages are
+/// local members of a group; No Local skips messages published in process (<c>Publish</c>). Retained messages are
 /// not replayed to local subscribers.
 /// </summary>
 public sealed partial class MqttBroker
 {
     [ThreadStatic] private static List<BrokerSubscription>? t_localMatches;
     [ThreadStatic] private static List<SharedGroup>? t_localGroups;
+    [ThreadStatic] private static MqttPublishPacket? t_publishPacket;
 
     private readonly SubscriptionTree _localTree = new();
     private readonly ConcurrentDictionary<BrokerSession, LocalSubscriber> _localSubscribers = new(ReferenceEqualityComparer.Instance);
@@ -99,13 +100,51 @@ public sealed partial class MqttBroker
     public int LocalSubscriptionCount => _localTree.Count;
 
     /// <summary>
+    /// Publishes from inside the process without a message object: the payload is copied once into a pooled buffer shared
+    /// by every queue it enters (as for a network PUBLISH), so the caller may reuse its buffer at once. Not retained.
+    /// Returns the number of sessions and local subscribers reached.
+    /// </summary>
+    /// <exception cref="ArgumentException">The topic is not a valid topic name.</exception>
+    public int Publish(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, string? contentType = null)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        if (!MqttTopic.IsValidTopicName(topic))
+        {
+            throw new ArgumentException($"'{topic}' is not a valid topic name (non-empty, no wildcards)", nameof(topic));
+        }
+        // A per-thread packet only carries the fields into BrokerMessage.From, which copies what it keeps.
+        var p = t_publishPacket ??= new MqttPublishPacket();
+        p.Topic = topic;
+        p.Payload = payload;
+        p.Qos = qos;
+        p.ContentType = contentType;
+        BrokerMessage message;
+        try
+        {
+            message = BrokerMessage.From(p, topic, null);
+        }
+        finally
+        {
+            p.Payload = default;
+        }
+        try
+        {
+            return Route(message);
+        }
+        finally
+        {
+            message.Release();
+        }
+    }
+
+    /// <summary>
     /// Subscribes <paramref name="handler"/> in process to <paramref name="filter"/> (wildcards; <c>$share/group/filter</c>);
     /// dispose the result to unsubscribe (calls already running finish).
     /// </summary>
     /// <param name="filter">Topic filter.</param>
     /// <param name="maxQos">Highest QoS delivered; at 1 or 2 the publisher's acknowledgement waits for the handler.</param>
     /// <param name="handler">Called inline on the publishing connection; must not block.</param>
-    /// <param name="noLocal">Skip messages published in process through <see cref="Publish"/>.</param>
+    /// <param name="noLocal">Skip messages published in process through <c>Publish</c>.</param>
     public IDisposable SubscribeLocal(string filter, MqttQos maxQos, LocalMessageHandler handler, bool noLocal = false)
     {
         ArgumentNullException.ThrowIfNull(filter);
