@@ -113,6 +113,11 @@ public sealed partial class MqttClient : IAsyncDisposable
         }
         await using var reg = ct.CanBeCanceled ? ct.Register(static s => ((PendingOperation)s!).Fail(new OperationCanceledException("publish cancelled")), op) : default;
         var ack = await op.Task.ConfigureAwait(false);
+        if (ack is MqttPubCompPacket { ReasonCode: MqttReasonCode.PacketIdentifierNotFound } && op.PubRelResent)
+        {
+            // §3.7.2.1: "not an error during recovery" — the broker completed the exchange, its PUBCOMP was lost with the connection.
+            return;
+        }
         if (ack is MqttAckPacket { ReasonCode: >= MqttReasonCode.UnspecifiedError } failed)
         {
             throw new MqttPublishException($"broker rejected the message on '{message.Topic}': {failed.ReasonCode}{(failed.ReasonString is null ? "" : " (" + failed.ReasonString + ")")}", failed.ReasonCode);

@@ -147,4 +147,65 @@ public sealed partial class BrokerCrashTests
         Assert.Equal(1, counts["two"]);
         Directory.Delete(dir, true);
     }
+
+    [Fact]
+    public async Task SigKill_DuringQos2Stream_EveryCompletedPublishArrivesExactlyOnce()
+    {
+        var dir = TestSupport.TempDir();
+        await using var host = Host(dir, "crash-qos2-stream");
+        var port = await StartAsync(host);
+        await using var proxy = new PacketProxy(port);
+        var counts = new ConcurrentDictionary<string, int>();
+        await using var subscriber = ThroughProxy(proxy, "q2s-sub", Counting(counts));
+        await subscriber.ConnectAsync();
+        await subscriber.SubscribeAsync("q2s/#", MqttQos.ExactlyOnce);
+        await using var publisher = ThroughProxy(proxy, "q2s-pub");
+        await publisher.ConnectAsync();
+
+        // 50 QoS 2 publishes outstanding at a time; the broker is killed mid-stream, in the middle of exchanges in both directions.
+        var completed = new ConcurrentBag<int>();
+        var started = new ConcurrentBag<Task>();
+        using var stop = new CancellationTokenSource();
+        var window = new SemaphoreSlim(50);
+        var publishing = Task.Run(async () =>
+        {
+            for (var i = 0; ; i++)
+            {
+                try
+                {
+                    await window.WaitAsync(stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return; // the broker is down: stop starting publishes (the started ones complete after the restart)
+                }
+                var n = i;
+                started.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await publisher.PublishAsync("q2s/m", Encoding.ASCII.GetBytes(n.ToString(System.Globalization.CultureInfo.InvariantCulture)), MqttQos.ExactlyOnce);
+                        completed.Add(n);
+                    }
+                    finally
+                    {
+                        window.Release();
+                    }
+                }));
+            }
+        });
+        await TestSupport.WaitUntilAsync(() => completed.Count >= 500, "500 completed QoS 2 publishes");
+        host.Kill();
+        await stop.CancelAsync();
+        await publishing.WithTimeout("the publishing loop to stop");
+        proxy.UpstreamPort = await StartAsync(host);
+
+        // The publisher's session resumes: every publish it started completes, and each reaches the subscriber once.
+        await Task.WhenAll(started).WithTimeout($"all {started.Count} started publishes to complete after the restart", TimeSpan.FromSeconds(60));
+        await TestSupport.WaitUntilAsync(() => completed.All(n => counts.ContainsKey(n.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            $"all {completed.Count} completed publishes at the subscriber (got {counts.Count})");
+        var twice = counts.Where(kv => kv.Value > 1).Select(kv => kv.Key).ToList();
+        Assert.True(twice.Count == 0, $"delivered more than once: {string.Join(',', twice.Take(10))}");
+        Directory.Delete(dir, true);
+    }
 }

@@ -176,6 +176,7 @@ public sealed partial class MqttClient
                 {
                     if (op.AwaitingComp)
                     {
+                        op.PubRelResent = true;
                         connection.Enqueue(new MqttPubRelPacket { PacketId = p.PacketId });
                         continue;
                     }

@@ -34,6 +34,8 @@ internal sealed class PendingOperation
     public bool Sent { get; private set; }
     /// <summary>QoS 2: PUBREC received, PUBREL is what must be (re)sent.</summary>
     public bool AwaitingComp { get; set; }
+    /// <summary>QoS 2: PUBREL was resent after a reconnect (the broker may already have completed the exchange).</summary>
+    public bool PubRelResent { get; set; }
     public bool IsFinished => Volatile.Read(ref _finished) != 0;
     public Task<MqttPacket?> Task => _tcs?.Task ?? System.Threading.Tasks.Task.FromResult<MqttPacket?>(null);
 
