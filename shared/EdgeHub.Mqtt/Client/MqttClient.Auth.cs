@@ -47,6 +47,20 @@ public sealed partial class MqttClient
         await done.Task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A DISCONNECT ends a running re-authentication with the broker's reason (e.g. 0x87 Not authorized), decided here on the
+    /// read loop: the connection's end is observed by other continuations that reset the last disconnect reason.
+    /// </summary>
+    private void FailReauthentication(MqttException reason)
+    {
+        TaskCompletionSource? done;
+        lock (_sync)
+        {
+            done = _reauthDone;
+        }
+        done?.TrySetException(new MqttException($"re-authentication refused: {reason.Message}", reason.ReasonCode));
+    }
+
     /// <summary>AUTH from the broker on a live connection: the next challenge, or the end of a re-authentication.</summary>
     private void OnReauthPacket(ClientConnection connection, MqttAuthPacket auth)
     {

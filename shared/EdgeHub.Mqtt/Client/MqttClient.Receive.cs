@@ -90,8 +90,10 @@ public sealed partial class MqttClient
                 OnReauthPacket(connection, auth);
                 return true;
             case MqttDisconnectPacket disconnect:
-                _lastDisconnectError = new MqttException(
+                var disconnected = new MqttException(
                     $"broker disconnected us: {disconnect.ReasonCode}{(disconnect.ReasonString is null ? "" : " (" + disconnect.ReasonString + ")")}", disconnect.ReasonCode);
+                _lastDisconnectError = disconnected;
+                FailReauthentication(disconnected);
                 return false;
             default:
                 throw new MqttProtocolException($"protocol error: a broker must not send {packet.Type} here", MqttReasonCode.ProtocolError);
