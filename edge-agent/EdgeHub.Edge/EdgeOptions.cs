@@ -65,6 +65,12 @@ public sealed class EdgeOptions
     /// <summary>Clinician page access: tokens per clinician and site (none = the page and its API refuse everyone).</summary>
     public ClinicianOptions Clinician { get; set; } = new();
 
+    /// <summary>
+    /// Secret of the edge's own operator actions (<c>POST /api/model/rollback</c>, sent as <c>Authorization: Bearer …</c>).
+    /// Unset = those actions are refused here (403) and made through the hub (<c>edgehub ctl rollouts abort</c>, pin).
+    /// </summary>
+    public string? OperatorToken { get; set; }
+
     /// <summary>Seconds between status messages.</summary>
     public double StatusIntervalSeconds { get; set; } = 5;
 
@@ -144,6 +150,10 @@ public sealed class EdgeOptions
         Alerts.Validate();
         Inference.Validate();
         Clinician.Validate();
+        Check(OperatorToken is null || (OperatorToken.Length >= ClinicianOptions.MinTokenLength && !OperatorToken.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))),
+            $"Edge:OperatorToken must be at least {ClinicianOptions.MinTokenLength} characters without spaces or control characters (e.g. `openssl rand -base64 24`), or unset");
+        Check(OperatorToken is null || Clinician.Tokens.All(t => !string.Equals(t.Token, OperatorToken, StringComparison.Ordinal)),
+            "Edge:OperatorToken is also a clinician's token: operator actions need their own secret");
         Check(string.IsNullOrWhiteSpace(HubUrl) || (Uri.TryCreate(HubUrl, UriKind.Absolute, out var hub) && hub.Scheme is "http" or "https"),
             $"Edge:HubUrl '{HubUrl}' is not an absolute http(s) URL (e.g. https://hub.example:8443)");
         Check(string.IsNullOrWhiteSpace(HubApiToken) || !string.IsNullOrWhiteSpace(HubUrl),

@@ -21,6 +21,7 @@ public sealed class ClinicianAccessTests : IAsyncLifetime
 {
     private const string Ward7Token = "ward7-token-7b2d9e41c0a5f3";
     private const string AnyWardToken = "chief-token-93ac51e0d27b4f";
+    private const string OperatorToken = "operator-token-5e81c2a94f07";
 
     private readonly TempDir _dir = new();
     private WebApplication _edge = null!;
@@ -40,6 +41,7 @@ public sealed class ClinicianAccessTests : IAsyncLifetime
             o.PseudonymKey = d.PseudonymKey;
             o.Clinician.Tokens.Add(new ClinicianToken { Name = "dr-seven", Token = Ward7Token, Sites = ["ward-7"] });
             o.Clinician.Tokens.Add(new ClinicianToken { Name = "chief", Token = AnyWardToken });
+            o.OperatorToken = OperatorToken;
         });
         await _edge.StartAsync();
         var url = _edge.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -209,5 +211,55 @@ public sealed class ClinicianAccessTests : IAsyncLifetime
         }
 
         return request;
+    }
+
+    [Fact]
+    public async Task ModelRollback_NeedsTheOperatorToken_NotAClinicians()
+    {
+        async Task<(HttpStatusCode, string)> PostAsync(string? token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/model/rollback");
+            if (token is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+
+            using var response = await _http.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        var (none, noneBody) = await PostAsync(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, none);
+        Assert.Contains("operator token needed", noneBody, StringComparison.Ordinal);
+        var (clinician, clinicianBody) = await PostAsync(AnyWardToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, clinician);
+        Assert.Contains("not valid on this edge", clinicianBody, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(OperatorToken)).Item1);
+    }
+
+    [Fact]
+    public async Task ModelRollback_WithoutAnOperatorTokenConfigured_Is403WithTheWayThroughTheHub()
+    {
+        using var dir = new TempDir();
+        var edge = EdgeHost.Build(null, ["--urls", "http://127.0.0.1:0"], o =>
+        {
+            var d = EdgeRig.DefaultOptions(dir.Path);
+            (o.EdgeId, o.Region, o.DataDirectory, o.DeviceBroker, o.PseudonymKey) = (d.EdgeId, d.Region, d.DataDirectory, d.DeviceBroker, d.PseudonymKey);
+        });
+        await edge.StartAsync();
+        try
+        {
+            var url = edge.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/model/rollback");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", OperatorToken);
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Contains("edgehub ctl rollouts abort", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await edge.StopAsync();
+        }
     }
 }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using EdgeHub.Contracts;
 using Microsoft.AspNetCore.Builder;
@@ -13,7 +15,7 @@ namespace EdgeHub.Edge.Hosting;
 
 /// <summary>
 /// Hosts an <see cref="EdgeAgent"/> in ASP.NET Core (Kestrel honours ASPNETCORE_URLS / "urls"): /healthz, /metrics
-/// (Prometheus), /api/status, POST /api/model/rollback, static files from wwwroot for the clinician page and the clinician API
+/// (Prometheus), /api/status, POST /api/model/rollback (operator token), static files from wwwroot for the clinician page and the clinician API
 /// (<see cref="ClinicianEndpoints"/>: alerts and labels behind clinician tokens).
 /// Settings: appsettings.json, then the --config file, then environment variables (EDGEHUB_Edge__EdgeId=…),
 /// section "Edge" (<see cref="EdgeOptions"/>).
@@ -80,8 +82,13 @@ public static class EdgeHost
         app.MapGet("/metrics", (EdgeAgent agent) => Results.Text(agent.Metrics.ToPrometheus(Gauges(agent)), "text/plain; version=0.0.4"));
         app.MapGet("/api/status", (EdgeAgent agent) =>
             Results.Text(JsonSerializer.Serialize(agent.BuildStatus(online: true), ContractsJson.Default.EdgeStatus), "application/json"));
-        app.MapPost("/api/model/rollback", (EdgeAgent agent) =>
+        app.MapPost("/api/model/rollback", (EdgeAgent agent, EdgeOptions options, HttpContext http) =>
         {
+            if (OperatorRefusal(options, http) is { } refused)
+            {
+                return refused;
+            }
+
             agent.Models.RequestRollback("operator request on /api/model/rollback");
             return Results.Accepted();
         });
@@ -102,6 +109,26 @@ public static class EdgeHost
         {
             AppContext.SetData(Name, "0");
         }
+    }
+
+    /// <summary>Null when the request carries the edge's operator token; else the 403/401 that says why not.</summary>
+    private static IResult? OperatorRefusal(EdgeOptions options, HttpContext http)
+    {
+        if (options.OperatorToken is not { } expected)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden,
+                detail: "operator actions are disabled on this edge (no Edge:OperatorToken): roll back through the hub (edgehub ctl rollouts abort), or set Edge:OperatorToken");
+        }
+
+        var presented = ClinicianAccess.Bearer(http);
+        if (presented is null)
+        {
+            return ClinicianAccess.Unauthorized("operator token needed: send Authorization: Bearer <Edge:OperatorToken>");
+        }
+
+        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)))
+            ? null
+            : ClinicianAccess.Unauthorized("the operator token is not valid on this edge");
     }
 
     private static IEnumerable<KeyValuePair<string, double>> Gauges(EdgeAgent agent)
