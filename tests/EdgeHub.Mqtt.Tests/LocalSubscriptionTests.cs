@@ -83,6 +83,23 @@ public sealed class LocalSubscriptionTests
     }
 
     [Fact]
+    public async Task PendingAcknowledgements_AboveReceiveMaximum_DisconnectWith0x93()
+    {
+        await using var broker = await TestSupport.StartBrokerAsync(o => o.MaxInflightMessages = 2);
+        var never = new TaskCompletionSource();
+        using var sub = broker.SubscribeLocal("t", MqttQos.AtLeastOnce, (_, _) => new ValueTask(never.Task));
+        await using var raw = await RawConnection.ConnectAsync(broker.Port, "flooder");
+        for (ushort i = 1; i <= 3; i++)
+        {
+            await raw.SendAsync(Publish("t", "x", id: i));
+        }
+
+        var disconnect = Assert.IsType<MqttDisconnectPacket>(await raw.ReadAsync());
+        Assert.Equal(MqttReasonCode.ReceiveMaximumExceeded, disconnect.ReasonCode);
+        never.SetResult();
+    }
+
+    [Fact]
     public async Task Qos0Subscriber_DoesNotHoldThePubAck()
     {
         await using var broker = await TestSupport.StartBrokerAsync();

@@ -303,10 +303,19 @@ public sealed partial class MqttBroker
         while (true)
         {
             var queue = _orderedAcks.GetOrAdd(connection, static (c, b) => new OrderedAcks(b, c), this);
-            if (queue.TryAdd(type, packetId, code, accepted))
+            var added = queue.TryAdd(type, packetId, code, accepted, Options.MaxInflightMessages);
+            if (added == null)
             {
-                return;
+                continue; // drained and removed meanwhile: start a new queue
             }
+            if (added == false)
+            {
+                // [MQTT-3.3.4-7]: no more unacknowledged QoS 1/2 PUBLISH packets than the Receive Maximum we announced. A v3.1.1
+                // client has no such limit to respect, but the waiting acknowledgements must stay bounded all the same.
+                connection.Disconnect(MqttReasonCode.ReceiveMaximumExceeded,
+                    $"more than {Options.MaxInflightMessages} QoS 1/2 messages awaiting acknowledgement while in-process subscribers are busy");
+            }
+            return;
         }
     }
 
@@ -317,11 +326,16 @@ public sealed partial class MqttBroker
         private Task? _hooked;
         private bool _closed;
 
-        public bool TryAdd(MqttPacketType type, ushort id, MqttReasonCode code, Task? accepted)
+        /// <summary>Queues one acknowledgement: null when this queue is already retired, false when it holds <paramref name="limit"/>.</summary>
+        public bool? TryAdd(MqttPacketType type, ushort id, MqttReasonCode code, Task? accepted, int limit)
         {
             lock (_entries)
             {
                 if (_closed)
+                {
+                    return null;
+                }
+                if (_entries.Count >= limit)
                 {
                     return false;
                 }
