@@ -10,8 +10,9 @@ using EdgeHub.Simulator;
 namespace EdgeHub.Bench;
 
 /// <summary>
-/// <c>./edgehub bench pipeline</c>: the edge agent (own process, embedded broker, signed 32-64-32-6 MLP serving, store on)
-/// fed by the simulator fleet with 1-second ECG frames (250 Hz, QoS 0) from rising numbers of devices (1 device = 1 frame/s).
+/// <c>./edgehub bench pipeline</c>: the edge agent as deployed (own process, embedded broker, store on, serving a signed
+/// 32-64-32-6 MLP trained on simulator data — <see cref="PipelineBenchModel"/> — and a hub acknowledging its deltas —
+/// <see cref="PipelineBenchHub"/>, subscribed on the agent's uplink broker in this process) fed by the simulator fleet with 1-second ECG frames (250 Hz, QoS 0) from rising numbers of devices (1 device = 1 frame/s).
 /// Per step: 11 s of warm-up (windows need 10 s of signal), then a measured interval: publish→feedback p50/p99 at the
 /// devices, frames the agent completed per second, and the agent's RSS. Reports the highest rate whose p99 stays ≤ 10 ms,
 /// the highest sustained rate (agent completes ≥ 95 % of the offered frames and p99 < 1 s), p99 at 5,000 frames/s and RSS
@@ -33,8 +34,10 @@ public static class PipelineBench
         var output = Console.Out;
         using var key = ModelSignature.GenerateKey();
         var dir = Path.Combine(Path.GetTempPath(), "edgehub-bench-pipeline-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var onnx = PipelineBenchModel.Train("bench-1", "bench", output);
         using var agent = await PipelineBenchAgent.StartAsync(dir, ModelSignature.ExportPublicKeyPem(key), ct);
-        await AssignModelAsync(agent.BrokerPort, key, ct);
+        await using var hub = await PipelineBenchHub.StartAsync(agent.BrokerPort, "bench", "bench-edge", ct);
+        await AssignModelAsync(agent.BrokerPort, key, onnx, ct);
 
         output.WriteLine($"edge pipeline: agent pid {agent.ProcessId}, broker :{agent.BrokerPort}, {Environment.ProcessorCount} cores, {seconds} s measured per step");
         output.WriteLine($"{"frames/s",10} {"done/s",9} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"rss MB",8} {"heap MB",8} {"cpu µs/f",9} {"B/frame",8} {"shed",8}");
@@ -175,14 +178,8 @@ public static class PipelineBench
         };
     }
 
-    private static async Task AssignModelAsync(int port, System.Security.Cryptography.ECDsa key, CancellationToken ct)
+    private static async Task AssignModelAsync(int port, System.Security.Cryptography.ECDsa key, byte[] onnx, CancellationToken ct)
     {
-        var onnx = OnnxModelFactory.CreateMlpClassifier(InferenceBenchModel.Create([FeatureSchema.Count, 64, 32, RhythmClasses.Count]),
-            new Dictionary<string, string>
-            {
-                [OnnxMetadataKeys.ModelVersion] = "bench-1",
-                [OnnxMetadataKeys.FeatureSchemaId] = FeatureSchema.Id,
-            });
         var assignment = new ModelAssignment
         {
             ModelVersion = "bench-1",

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -11,9 +12,16 @@ namespace EdgeHub.Edge.Store;
 
 /// <summary>
 /// Sends sealed deltas to the hub in sequence order — QoS 1 on <see cref="Topics.Delta"/> with the manifest as user
-/// properties (<see cref="DeltaProperties"/>) — and resends each with exponential backoff until a <see cref="DeltaAck"/>
-/// ("committed" or "duplicate") arrives on <see cref="Topics.Acks"/>. The bytes sent are always the frozen bytes from the
-/// store, so a resend (also after a restart) is byte-identical and the hub's per-edge txn version de-duplicates it.
+/// properties (<see cref="DeltaProperties"/>) — and resends them until a <see cref="DeltaAck"/> ("committed" or
+/// "duplicate") arrives on <see cref="Topics.Acks"/>. The bytes sent are always the frozen bytes from the store, so a resend
+/// (also after a restart) is byte-identical and the hub's per-edge txn version de-duplicates it.
+/// <para>
+/// Resend policy (bounded for a partitioned edge): only the oldest <c>Sealing:InFlight</c> unacknowledged deltas are ever on
+/// the wire. A delta entering that window is sent at once; deltas already sent are resent — oldest first, the whole window
+/// once — only when no ack at all has come back for a backoff period, which doubles with every silent round
+/// (<c>RetrySeconds</c> up to <c>MaxRetrySeconds</c>) and restarts with any ack. While acks flow nothing is resent, and a
+/// resend reads the bytes into a pooled buffer rather than a new multi-MB array.
+/// </para>
 /// </summary>
 public sealed class DeltaUploader : IAsyncDisposable
 {
@@ -27,6 +35,8 @@ public sealed class DeltaUploader : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly string _topic;
     private Task? _loop;
+    private long _roundStartTicks = Stopwatch.GetTimestamp();
+    private int _silentRounds;
 
     /// <summary>Creates the uploader (call <see cref="Start"/>).</summary>
     public DeltaUploader(EdgeStore store, MqttClient hub, EdgeOptions options, EdgeMetrics metrics, ILogger logger)
@@ -47,11 +57,15 @@ public sealed class DeltaUploader : IAsyncDisposable
     {
         if (resendAll)
         {
+            // A new connection: whatever was in flight may be lost with the old one; send the window again now.
             _sent.Clear();
         }
 
         _signal.Release();
     }
+
+    /// <summary>Resend rounds since the last ack (each waited a backoff period with no ack at all).</summary>
+    public int SilentRounds => Volatile.Read(ref _silentRounds);
 
     /// <summary>Handles a message on this edge's ack topic.</summary>
     public ValueTask OnAckAsync(MqttApplicationMessage message, CancellationToken ct)
@@ -79,6 +93,7 @@ public sealed class DeltaUploader : IAsyncDisposable
         {
             case "committed" or "duplicate":
                 _sent.TryRemove(ack.Sequence, out _);
+                HubAnswered();
                 if (known)
                 {
                     _metrics.DeltaAcked();
@@ -88,6 +103,7 @@ public sealed class DeltaUploader : IAsyncDisposable
                 break;
             case "rejected":
                 _sent.TryRemove(ack.Sequence, out _);
+                HubAnswered();
                 if (known)
                 {
                     _metrics.DeltaRejected();
@@ -117,16 +133,48 @@ public sealed class DeltaUploader : IAsyncDisposable
                     continue;
                 }
 
-                foreach (var delta in _store.Unacked(_options.Sealing.InFlight))
+                var window = _store.Unacked(_options.Sealing.InFlight);
+                var resendDue = Stopwatch.GetElapsedTime(Interlocked.Read(ref _roundStartTicks)) >= Backoff(Volatile.Read(ref _silentRounds) + 1);
+                var resent = false;
+                var outstanding = false;
+                foreach (var delta in window)
                 {
-                    var state = _sent.GetOrAdd(delta.Sequence, _ => new SendState());
-                    if (state.Attempts > 0 && Stopwatch.GetElapsedTime(state.LastSentTicks) < Backoff(state.Attempts))
+                    outstanding |= _sent.ContainsKey(delta.Sequence);
+                }
+
+                foreach (var delta in window)
+                {
+                    if (!_sent.TryGetValue(delta.Sequence, out var state))
+                    {
+                        state = new SendState();
+                        _sent[delta.Sequence] = state;
+                        if (!outstanding)
+                        {
+                            // Nothing was waiting for an ack: the wait for this one starts now, not at the last ack.
+                            outstanding = true;
+                            resendDue = false;
+                            Interlocked.Exchange(ref _roundStartTicks, Stopwatch.GetTimestamp());
+                        }
+                    }
+                    else if (!resendDue)
                     {
                         continue;
+                    }
+                    else
+                    {
+                        resent = true;
                     }
 
                     await SendAsync(delta, state, ct);
                 }
+
+                if (resent)
+                {
+                    Interlocked.Increment(ref _silentRounds);
+                    Interlocked.Exchange(ref _roundStartTicks, Stopwatch.GetTimestamp());
+                }
+
+                ForgetSettled(window);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -140,16 +188,58 @@ public sealed class DeltaUploader : IAsyncDisposable
         }
     }
 
+    /// <summary>The hub answered: it is reachable, so the resend timer starts over (and nothing is resent while acks flow).</summary>
+    private void HubAnswered()
+    {
+        Volatile.Write(ref _silentRounds, 0);
+        Interlocked.Exchange(ref _roundStartTicks, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>Drops send state of deltas that left the window without an ack passing here (e.g. settled by a restart's recovery).</summary>
+    private void ForgetSettled(IReadOnlyList<SealedDelta> window)
+    {
+        if (_sent.Count <= window.Count)
+        {
+            return;
+        }
+
+        foreach (var sequence in _sent.Keys)
+        {
+            var inWindow = false;
+            foreach (var d in window)
+            {
+                inWindow |= d.Sequence == sequence;
+            }
+
+            if (!inWindow)
+            {
+                _sent.TryRemove(sequence, out _);
+            }
+        }
+    }
+
     private async Task SendAsync(SealedDelta delta, SendState state, CancellationToken ct)
     {
-        var bytes = _store.ReadDeltaBytes(delta.Sequence);
+        var bytes = _store.RentDeltaBytes(delta.Sequence, out var length);
         if (bytes is null)
         {
             return;
         }
 
+        try
+        {
+            await PublishAsync(delta, state, bytes.AsMemory(0, length), ct);
+        }
+        finally
+        {
+            // The MQTT client owns a copy of the payload once PublishAsync has registered the packet.
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    private async Task PublishAsync(SealedDelta delta, SendState state, ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
         state.Attempts++;
-        state.LastSentTicks = Stopwatch.GetTimestamp();
         _store.CountAttempt(delta.Sequence);
         var message = new MqttApplicationMessage
         {
@@ -174,8 +264,8 @@ public sealed class DeltaUploader : IAsyncDisposable
         }
     }
 
-    private TimeSpan Backoff(int attempts) =>
-        TimeSpan.FromSeconds(Math.Min(_options.Sealing.MaxRetrySeconds, _options.Sealing.RetrySeconds * Math.Pow(2, attempts - 1)));
+    private TimeSpan Backoff(int round) =>
+        TimeSpan.FromSeconds(Math.Min(_options.Sealing.MaxRetrySeconds, _options.Sealing.RetrySeconds * Math.Pow(2, Math.Min(30, round - 1))));
 
     /// <summary>Stops sending.</summary>
     public async ValueTask DisposeAsync()
@@ -193,6 +283,5 @@ public sealed class DeltaUploader : IAsyncDisposable
     private sealed class SendState
     {
         public int Attempts;
-        public long LastSentTicks;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using EdgeHub.Parquet;
 using Microsoft.Data.Sqlite;
@@ -137,6 +138,44 @@ public sealed partial class EdgeStore
             using var cmd = Command("SELECT bytes FROM deltas WHERE seq = $seq");
             cmd.Parameters.AddWithValue("$seq", sequence);
             return cmd.ExecuteScalar() as byte[];
+        }
+    }
+
+    /// <summary>
+    /// The frozen Parquet bytes of delta <paramref name="sequence"/> streamed (SQLite incremental blob I/O, no intermediate
+    /// array) into a buffer rented from <see cref="ArrayPool{T}.Shared"/>, which the caller returns; null once the bytes were
+    /// dropped after the ack. Resends of multi-MB deltas then reuse pooled buffers instead of allocating on the large object heap.
+    /// </summary>
+    public byte[]? RentDeltaBytes(long sequence, out int length)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            length = 0;
+            using (var cmd = Command("SELECT length(bytes) FROM deltas WHERE seq = $seq"))
+            {
+                cmd.Parameters.AddWithValue("$seq", sequence);
+                if (cmd.ExecuteScalar() is not long size)
+                {
+                    return null;
+                }
+
+                length = checked((int)size);
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+            try
+            {
+                // seq is the table's INTEGER PRIMARY KEY, so it is the rowid the blob handle needs.
+                using var blob = new SqliteBlob(_db, "deltas", "bytes", sequence, readOnly: true);
+                blob.ReadExactly(buffer, 0, length);
+                return buffer;
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
         }
     }
 
