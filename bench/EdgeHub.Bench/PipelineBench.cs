@@ -12,7 +12,7 @@ namespace EdgeHub.Bench;
 /// <summary>
 /// <c>./edgehub bench pipeline</c>: the edge agent as deployed (own process, embedded broker, store on, serving a signed
 /// 32-64-32-6 MLP trained on simulator data — <see cref="PipelineBenchModel"/> — and a hub acknowledging its deltas —
-/// <see cref="PipelineBenchHub"/>, subscribed on the agent's uplink broker in this process) fed by the simulator fleet with 1-second ECG frames (250 Hz, QoS 0) from rising numbers of devices (1 device = 1 frame/s).
+/// <see cref="PipelineBenchHub"/>, on a separate hub broker in this process that the agent uplinks to) fed by the simulator fleet with 1-second ECG frames (250 Hz, QoS 0) from rising numbers of devices (1 device = 1 frame/s).
 /// Per step: 11 s of warm-up (windows need 10 s of signal), then a measured interval: publish→feedback p50/p99 at the
 /// devices, frames the agent completed per second, and the agent's RSS. Reports the highest rate whose p99 stays ≤ 10 ms,
 /// the highest sustained rate (agent completes ≥ 95 % of the offered frames and p99 < 1 s), p99 at 5,000 frames/s and RSS
@@ -35,18 +35,21 @@ public static class PipelineBench
         using var key = ModelSignature.GenerateKey();
         var dir = Path.Combine(Path.GetTempPath(), "edgehub-bench-pipeline-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         var onnx = PipelineBenchModel.Train("bench-1", "bench", output);
-        using var agent = await PipelineBenchAgent.StartAsync(dir, ModelSignature.ExportPublicKeyPem(key), ct);
-        await using var hub = await PipelineBenchHub.StartAsync(agent.BrokerPort, "bench", "bench-edge", ct);
-        await AssignModelAsync(agent.BrokerPort, key, onnx, ct);
+        // The hub's broker runs in this process, as the hub's runs on another machine: delta and ack traffic is not the agent's.
+        await using var hubBroker = new MqttBroker(new MqttBrokerOptions { Port = 0 });
+        await hubBroker.StartAsync(ct);
+        await using var hub = await PipelineBenchHub.StartAsync(hubBroker.Port, "bench", "bench-edge", ct);
+        await AssignModelAsync(hubBroker.Port, key, onnx, ct);
+        using var agent = await PipelineBenchAgent.StartAsync(dir, ModelSignature.ExportPublicKeyPem(key), hubBroker.Port, ct);
 
         output.WriteLine($"edge pipeline: agent pid {agent.ProcessId}, broker :{agent.BrokerPort}, {Environment.ProcessorCount} cores, {seconds} s measured per step");
-        output.WriteLine($"{"frames/s",10} {"done/s",9} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"rss MB",8} {"heap MB",8} {"cpu µs/f",9} {"B/frame",8} {"shed",8}");
+        output.WriteLine($"{"frames/s",10} {"done/s",9} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"rss MB",8} {"heap MB",8} {"cpu µs/f",9} {"B/frame",8} {"shed",8} {"gen2 MB",8} {"LOH MB",8} {"alerts",7} {"acked",6}");
         var steps = new List<Step>();
         foreach (var rate in rates)
         {
             var step = await RunStepAsync(agent, rate, seconds, ct);
             steps.Add(step);
-            output.WriteLine($"{rate,10} {step.DonePerSecond,9:F0} {step.P50Ms,8:F2} {step.P99Ms,8:F2} {step.MaxMs,8:F1} {step.RssMb,8:F0} {step.HeapMb,8:F0} {step.CpuMicrosPerFrame,9:F1} {step.AllocatedPerFrame,8:F0} {step.Shed,8:F0}");
+            output.WriteLine($"{rate,10} {step.DonePerSecond,9:F0} {step.P50Ms,8:F2} {step.P99Ms,8:F2} {step.MaxMs,8:F1} {step.RssMb,8:F0} {step.HeapMb,8:F0} {step.CpuMicrosPerFrame,9:F1} {step.AllocatedPerFrame,8:F0} {step.Shed,8:F0} {step.Gen2Mb,8:F0} {step.LohMb,8:F0} {step.ActiveAlerts,7:F0} {hub.Acked,6}");
             if (!step.Sustained && steps.Count > 1 && !steps[^2].Sustained)
             {
                 break; // two unsustained steps in a row: higher rates only take longer to fail
@@ -91,6 +94,7 @@ public static class PipelineBench
                 ["allocated_bytes_per_frame"] = Math.Round(s.AllocatedPerFrame),
                 ["cpu_us_per_frame"] = Math.Round(s.CpuMicrosPerFrame, 1),
                 ["shed_frames"] = s.Shed,
+                ["active_alerts"] = s.ActiveAlerts,
                 ["sustained"] = s.Sustained,
             });
         }
@@ -116,6 +120,9 @@ public static class PipelineBench
     {
         /// <summary>Gen 2 after the last GC (mostly live: device state, active alerts), MB.</summary>
         public double Gen2Mb { get; init; }
+
+        /// <summary>Alerts active at the end of the step (a trained model raises them where the scripted episodes are).</summary>
+        public double ActiveAlerts { get; init; }
 
         /// <summary>Large object heap after the last GC (swept only by gen 2 GCs: delta bytes and seal buffers wait there), MB.</summary>
         public double LohMb { get; init; }
@@ -161,6 +168,7 @@ public static class PipelineBench
         var heapMb = (await agent.MetricAsync("edgehub_edge_gc_heap_bytes", ct) ?? 0) / (1024.0 * 1024);
         var gen2Mb = (await agent.MetricAsync("edgehub_edge_gc_gen2_after_bytes", ct) ?? 0) / (1024.0 * 1024);
         var lohMb = (await agent.MetricAsync("edgehub_edge_gc_gen3_after_bytes", ct) ?? 0) / (1024.0 * 1024);
+        var alerts = await agent.MetricAsync("edgehub_edge_alerts_active", ct) ?? 0;
         var elapsed = clock.Elapsed.TotalSeconds;
         var p50 = fleet.Stats.Latency.PercentileSince((long[])snapshot.Clone(), 50) / 1000.0;
         var p99 = fleet.Stats.Latency.PercentileSince(snapshot, 99) / 1000.0;
@@ -175,6 +183,7 @@ public static class PipelineBench
         {
             Gen2Mb = gen2Mb,
             LohMb = lohMb,
+            ActiveAlerts = alerts,
         };
     }
 

@@ -8,7 +8,9 @@ namespace EdgeHub.Bench;
 
 /// <summary>
 /// The agent under test as its own process ("edgehub edge --config FILE" from the same build), so its RSS is its own and
-/// the simulator's load does not share its heap. Reads its counters from /metrics.
+/// the simulator's load does not share its heap. Configured as deployed: embedded device broker, hub uplink to a separate
+/// broker (the bench's stand-in for the hub's, passed to StartAsync), default sealing settings. Reads its
+/// counters from /metrics.
 /// </summary>
 internal sealed class PipelineBenchAgent : IDisposable
 {
@@ -28,7 +30,7 @@ internal sealed class PipelineBenchAgent : IDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<PipelineBenchAgent> StartAsync(string dataDir, string publicKeyPem, CancellationToken ct)
+    public static async Task<PipelineBenchAgent> StartAsync(string dataDir, string publicKeyPem, int hubBrokerPort, CancellationToken ct)
     {
         var brokerPort = FreePort();
         var httpPort = FreePort();
@@ -45,9 +47,9 @@ internal sealed class PipelineBenchAgent : IDisposable
                 PseudonymKey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
                 HubPublicKeyPem = publicKeyPem,
                 DeviceBroker = new { Embedded = true, Port = brokerPort },
+                HubBroker = new { Host = "127.0.0.1", Port = hubBrokerPort },
                 MaxDevices = 50_000,
                 DiskQuotaMb = 2048,
-                Sealing = new { MaxRows = 20_000, MaxSeconds = 10 },
             },
         }), ct);
 

@@ -6,8 +6,8 @@ using EdgeHub.Mqtt;
 namespace EdgeHub.Bench;
 
 /// <summary>
-/// The hub's side of store-and-forward for the pipeline bench: subscribed to the agent's uplink broker (the bench agent's
-/// embedded broker doubles as its hub uplink), it answers every delta on <see cref="Topics.Delta"/> with a "committed"
+/// The hub's side of store-and-forward for the pipeline bench: subscribed on the hub broker the agent uplinks to (a separate
+/// broker in the bench process, as the hub's broker is not on the edge), it answers every delta on <see cref="Topics.Delta"/> with a "committed"
 /// <see cref="DeltaAck"/> on <see cref="Topics.Acks"/>, taking sequence and delta id from the manifest's user properties
 /// (<see cref="DeltaProperties"/>) the way the hub does after its commit. Without it nobody acknowledges, and the agent keeps
 /// its in-flight window of multi-MB deltas and resends them: a partitioned edge, not a deployed one. It neither parses nor
