@@ -61,6 +61,14 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
     private long _synced;
     private long _fsyncs;
     private readonly MemoryStream _record = new();
+    /// <summary>Open atomic sections (under <see cref="_lock"/>): their records wait in <see cref="_held"/>.</summary>
+    private int _atomic;
+    /// <summary>Records of open atomic sections, for the sessions log (under <see cref="_lock"/>).</summary>
+    private readonly MemoryStream _held = new();
+    private int _heldRecords;
+    /// <summary>Atomic sections the current thread holds (a flush on that thread must not wait for itself).</summary>
+    [ThreadStatic]
+    private static int t_atomicDepth;
     private readonly BinaryWriter _writer;
     private Log? _retained;
     private Log? _sessions;
@@ -223,14 +231,71 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
     /// <summary>Periodic (once a second): hands buffered records to the OS and, unless fsync is off, forces them to the disk.</summary>
     public void FlushPeriodic() => FlushAndSync(FsyncMode != MqttFsyncMode.Never);
 
+    /// <summary>
+    /// Opens an atomic section: the session records appended until <see cref="ExitAtomic"/> reach the OS together or not
+    /// at all, and no flush runs in between (a flush on another thread waits the few microseconds until the section ends).
+    /// Used for an incoming QoS 2 PUBLISH: the messages it queues for persistent sessions and its packet identifier must
+    /// survive a crash together, else a resent PUBLISH is delivered twice (identifier lost) or never (messages lost).
+    /// </summary>
+    public void EnterAtomic()
+    {
+        lock (_lock)
+        {
+            _atomic++;
+        }
+        t_atomicDepth++;
+    }
+
+    /// <summary>Closes an atomic section; the last one out writes the held records to the log in one write.</summary>
+    public void ExitAtomic()
+    {
+        t_atomicDepth--;
+        lock (_lock)
+        {
+            if (--_atomic == 0 && _held.Length > 0 && _sessions is { } log)
+            {
+                log.Stream.Write(_held.GetBuffer(), 0, (int)_held.Length);
+                log.Unsynced = true;
+                _appended += _heldRecords;
+                _heldRecords = 0;
+                _held.SetLength(0);
+                if (log.Stream.Length > log.CompactAt)
+                {
+                    CompactLocked(log);
+                }
+            }
+        }
+    }
+
+    /// <summary>Enters <see cref="_lock"/> once no other thread holds an atomic section open (caller exits it).</summary>
+    private void EnterUnlessAtomic()
+    {
+        var spin = new SpinWait();
+        while (true)
+        {
+            _lock.Enter();
+            if (_atomic == 0 || t_atomicDepth > 0)
+            {
+                return;
+            }
+            _lock.Exit();
+            spin.SpinOnce();
+        }
+    }
+
     private void FlushAndSync(bool fsync)
     {
         long target;
-        lock (_lock)
+        EnterUnlessAtomic();
+        try
         {
             _retained?.Stream.Flush();
             _sessions?.Stream.Flush();
             target = _appended;
+        }
+        finally
+        {
+            _lock.Exit();
         }
         if (fsync)
         {
@@ -253,7 +318,8 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
             // Handles taken under the lock (FileStream.SafeFileHandle flushes the stream's buffer).
             SafeFileHandle? retained = null, sessions = null;
             long covered;
-            lock (_lock)
+            EnterUnlessAtomic();
+            try
             {
                 _retained?.Stream.Flush();
                 _sessions?.Stream.Flush();
@@ -268,6 +334,10 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
                     sessions = l.Stream.SafeFileHandle;
                     l.Unsynced = false;
                 }
+            }
+            finally
+            {
+                _lock.Exit();
             }
             FlushToDisk(retained);
             FlushToDisk(sessions);
@@ -304,9 +374,16 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         var bytes = _record.GetBuffer();
         var length = (int)_record.Length;
         BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), length - 4);
+        if (_atomic > 0 && ReferenceEquals(log, _sessions))
+        {
+            // Inside an atomic section: held back, written with the section's other records (no flush, no compaction).
+            _held.Write(bytes, 0, length);
+            _heldRecords++;
+            return;
+        }
+        _appended++;
         log.Stream.Write(bytes, 0, length);
         log.Unsynced = true;
-        _appended++;
         if (flush)
         {
             log.Stream.Flush();

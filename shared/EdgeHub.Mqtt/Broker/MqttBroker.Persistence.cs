@@ -64,6 +64,11 @@ public sealed partial class MqttBroker
     /// <summary>With persistence, publish acknowledgements wait for <see cref="FlushJournal"/> (group commit).</summary>
     internal bool DefersPublishAcks => _store != null;
 
+    /// <summary>Opens an atomic journal section (no-op without persistence); pair with <see cref="ExitJournalAtomic"/>.</summary>
+    private void EnterJournalAtomic() => _store?.EnterAtomic();
+
+    private void ExitJournalAtomic() => _store?.ExitAtomic();
+
     /// <summary>Hands the journal's buffered records to the OS (and to the disk, per <see cref="MqttBrokerOptions.PersistenceFsync"/>).</summary>
     internal void FlushJournal() => _store?.Flush();
 

@@ -65,21 +65,38 @@ public sealed partial class MqttBroker
         var message = BrokerMessage.From(publish, topic, session.ClientId);
         int delivered;
         Task? accepted;
+        // QoS 2: the copies queued for persistent sessions and the accepted packet identifier enter the journal together
+        // (BrokerStore.EnterAtomic), so after a crash a resent PUBLISH is neither delivered twice nor lost.
+        var exactlyOnce = publish.Qos == MqttQos.ExactlyOnce;
+        if (exactlyOnce)
+        {
+            EnterJournalAtomic();
+        }
         try
         {
-            if (message.Retain)
+            try
             {
-                SetRetained(message);
+                if (message.Retain)
+                {
+                    SetRetained(message);
+                }
+                delivered = Route(message, out accepted);
             }
-            delivered = Route(message, out accepted);
+            finally
+            {
+                message.Release();
+            }
+            if (exactlyOnce)
+            {
+                session.AcceptIncomingQos2(publish.PacketId);
+            }
         }
         finally
         {
-            message.Release();
-        }
-        if (publish.Qos == MqttQos.ExactlyOnce)
-        {
-            session.AcceptIncomingQos2(publish.PacketId);
+            if (exactlyOnce)
+            {
+                ExitJournalAtomic();
+            }
         }
         // In-process subscribers that have not finished yet hold the acknowledgement back (MqttBroker.Local.cs).
         Acknowledge(connection, publish, delivered == 0 && v5 ? MqttReasonCode.NoMatchingSubscribers : MqttReasonCode.Success, accepted);
