@@ -10,7 +10,7 @@ namespace EdgeHub.Bench;
 
 /// <summary>
 /// The model the pipeline bench serves: the hub's trainer (<see cref="MlpTrainer"/>, 32-64-32-6) fitted on labelled windows
-/// the simulator generates (its synthetic ECG and vitals for every rhythm class, features from the same
+/// the simulator generates (default-scenario patients with their ground truth, features from the same
 /// <see cref="EcgStreamAnalyzer"/> the edge runs), exported through <see cref="ModelExporter"/> like a hub model. A
 /// random-weights network would call arrhythmia on nearly every device and turn the bench into an alert-storm test; a
 /// trained one raises alerts where the fleet's scripted episodes are, as a deployed edge would. Takes a few seconds.
@@ -18,9 +18,6 @@ namespace EdgeHub.Bench;
 internal static class PipelineBenchModel
 {
     private const int SampleRate = 250;
-
-    /// <summary>Seconds of signal per generated patient (the first 10 fill the analyzer's window).</summary>
-    private const int SecondsPerPatient = 50;
 
     /// <summary>ONNX bytes of a model trained on simulator data, with version <paramref name="version"/> in its metadata.</summary>
     public static byte[] Train(string version, string region, TextWriter log)
@@ -41,58 +38,56 @@ internal static class PipelineBenchModel
     }
 
     /// <summary>
-    /// Labelled feature rows: per rhythm class several simulated patients (own morphology and vitals profile), normal rhythm
-    /// weighted like a ward where most monitored patients are in sinus rhythm most of the time.
+    /// Labelled feature rows from the simulator's own fleet machinery: devices of the default scenario (same cohorts and
+    /// episodes as the bench fleet, another seed, so other patients), each a <see cref="SimulatedPatient"/> on its
+    /// <see cref="DeviceSchedule"/>, every window labelled with the rhythm the schedule says at the window's end (the ground
+    /// truth; episodes without a rhythm — desaturation, motion, lead-off — are sinus rhythm).
     /// </summary>
     private static (float[] Features, int[] Labels) Generate(int seed)
     {
+        const int devices = 400;
+        const int seconds = 150;
         var rows = new List<float>();
         var labels = new List<int>();
         var window = new float[FeatureSchema.Count];
         var frame = new TelemetryFrame { PatientId = "bench", SiteId = "bench", Bed = "-" };
-        var start = DateTimeOffset.UtcNow.AddHours(-1);
-        for (var c = 0; c < RhythmClasses.Count; c++)
+        var cohorts = Scenario.Default.Assign(devices);
+        for (var d = 0; d < devices; d++)
         {
-            EpisodeKind? episode = (RhythmClass)c switch
+            var schedule = new DeviceSchedule(seed, d, cohorts[d]?.Episodes);
+            var patient = new SimulatedPatient(SampleRate, seed, d, schedule);
+            var analyzer = new EcgStreamAnalyzer(SampleRate);
+            for (var s = 0; s < seconds; s++)
             {
-                RhythmClass.AtrialFibrillation => EpisodeKind.AtrialFibrillation,
-                RhythmClass.VentricularEctopy => EpisodeKind.Pvc,
-                RhythmClass.VentricularTachycardia => EpisodeKind.VentricularTachycardia,
-                RhythmClass.Bradycardia => EpisodeKind.Bradycardia,
-                RhythmClass.Tachycardia => EpisodeKind.Tachycardia,
-                _ => null,
-            };
-            var state = new PatientState { Ecg = EcgCondition.For(episode) };
-            var patients = c == (int)RhythmClass.Normal ? 24 : 6;
-            for (var p = 0; p < patients; p++)
-            {
-                var patientSeed = seed + (c * 1_000) + p;
-                var ecg = new SyntheticEcg(SampleRate, patientSeed);
-                var vitals = new SimulatedVitals(ecg.Profile, patientSeed);
-                var analyzer = new EcgStreamAnalyzer(SampleRate);
-                for (var s = 0; s < SecondsPerPatient; s++)
+                patient.Fill(frame, SampleRate, null);
+                frame.Sequence = (uint)s;
+                analyzer.Append(frame);
+                if (!analyzer.WindowReady)
                 {
-                    ecg.Generate(frame, start.AddSeconds(s), SampleRate, episode);
-                    vitals.Update(1, state, frame);
-                    frame.Sequence = (uint)s;
-                    analyzer.Append(frame);
-                    if (!analyzer.WindowReady)
-                    {
-                        continue;
-                    }
-
-                    analyzer.WriteFeatures(window);
-                    for (var f = 0; f < window.Length; f++)
-                    {
-                        // Missing values get the schema default, as the hub's TrainingSetBuilder imputes them.
-                        rows.Add(float.IsFinite(window[f]) ? window[f] : FeatureSchema.Features[f].Default);
-                    }
-
-                    labels.Add(c);
+                    continue;
                 }
+
+                analyzer.WriteFeatures(window);
+                for (var f = 0; f < window.Length; f++)
+                {
+                    // Missing values get the schema default, as the hub's TrainingSetBuilder imputes them.
+                    rows.Add(float.IsFinite(window[f]) ? window[f] : FeatureSchema.Features[f].Default);
+                }
+
+                labels.Add((int)ClassOf(schedule.StateAt(s + 1 - 1e-6).Ecg.Rhythm));
             }
         }
 
         return ([.. rows], [.. labels]);
     }
+
+    private static RhythmClass ClassOf(EpisodeKind? rhythm) => rhythm switch
+    {
+        EpisodeKind.AtrialFibrillation => RhythmClass.AtrialFibrillation,
+        EpisodeKind.Pvc => RhythmClass.VentricularEctopy,
+        EpisodeKind.VentricularTachycardia => RhythmClass.VentricularTachycardia,
+        EpisodeKind.Bradycardia => RhythmClass.Bradycardia,
+        EpisodeKind.Tachycardia => RhythmClass.Tachycardia,
+        _ => RhythmClass.Normal,
+    };
 }
