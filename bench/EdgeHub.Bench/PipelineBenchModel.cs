@@ -81,13 +81,5 @@ internal static class PipelineBenchModel
         return ([.. rows], [.. labels]);
     }
 
-    private static RhythmClass ClassOf(EpisodeKind? rhythm) => rhythm switch
-    {
-        EpisodeKind.AtrialFibrillation => RhythmClass.AtrialFibrillation,
-        EpisodeKind.Pvc => RhythmClass.VentricularEctopy,
-        EpisodeKind.VentricularTachycardia => RhythmClass.VentricularTachycardia,
-        EpisodeKind.Bradycardia => RhythmClass.Bradycardia,
-        EpisodeKind.Tachycardia => RhythmClass.Tachycardia,
-        _ => RhythmClass.Normal,
-    };
+    private static RhythmClass ClassOf(EpisodeKind? rhythm) => rhythm is { } kind ? EpisodeKinds.ToRhythmClass(kind) : RhythmClass.Normal;
 }
