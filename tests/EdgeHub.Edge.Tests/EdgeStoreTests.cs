@@ -41,6 +41,10 @@ public class EdgeStoreTests
         return rows;
     }
 
+    /// <summary>A store writer that never seals on its own (only <see cref="StoreWriter.FlushAsync"/> seals).</summary>
+    private static StoreWriter UnsealingWriter(EdgeStore store) =>
+        new(store, new SealingOptions { MaxRows = 1_000_000, MaxSeconds = 3600 }, 1024, NullLogger.Instance);
+
     private static void Insert(EdgeStore store, WindowRecord[] rows) => store.InsertWindows(rows, new long[rows.Length]);
 
     private static ColumnBatch Read(byte[] bytes, out IReadOnlyDictionary<string, string> meta)
@@ -325,7 +329,7 @@ public class EdgeStoreTests
     {
         using var dir = new TempDir();
         using var store = new EdgeStore(Path.Combine(dir.Path, "e.db"), "edge-7", NullLogger.Instance);
-        var writer = new StoreWriter(store, new SealingOptions { MaxRows = 1_000_000, MaxSeconds = 3600 }, 1024, NullLogger.Instance);
+        var writer = UnsealingWriter(store);
         await using (writer)
         {
             // More records than one batch, then an operation, then more records: the operation must run between them.
@@ -353,7 +357,7 @@ public class EdgeStoreTests
     {
         using var dir = new TempDir();
         using var store = new EdgeStore(Path.Combine(dir.Path, "e.db"), "edge-7", NullLogger.Instance);
-        var writer = new StoreWriter(store, new SealingOptions { MaxRows = 1_000_000, MaxSeconds = 3600 }, 1024, NullLogger.Instance);
+        var writer = UnsealingWriter(store);
         await using (writer)
         {
             writer.Post(s =>

@@ -29,7 +29,7 @@ public sealed class ClinicianAccess
         _digests = new byte[_tokens.Length][];
         for (var i = 0; i < _tokens.Length; i++)
         {
-            _digests[i] = SHA256.HashData(Encoding.UTF8.GetBytes(_tokens[i].Token));
+            _digests[i] = Digest(_tokens[i].Token);
         }
 
         SessionLifetime = TimeSpan.FromHours(options.SessionHours);
@@ -80,8 +80,7 @@ public sealed class ClinicianAccess
         ArgumentNullException.ThrowIfNull(presented);
         // Compare fixed-size digests so neither the length nor the first differing byte of a guess shows in the timing,
         // and visit every token so the position of a match does not either.
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(presented), digest);
+        var digest = Digest(presented);
         ClinicianToken? found = null;
         for (var i = 0; i < _digests.Length; i++)
         {
@@ -93,6 +92,9 @@ public sealed class ClinicianAccess
 
         return found;
     }
+
+    /// <summary>SHA-256 of a secret: secrets are compared as fixed-size digests in constant time (see <see cref="Match"/>).</summary>
+    public static byte[] Digest(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
     /// <summary>The bearer token of the request only (what the sign-in exchange accepts), or null.</summary>
     public static string? Bearer(HttpContext http)

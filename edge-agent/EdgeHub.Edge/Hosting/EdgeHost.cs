@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using EdgeHub.Contracts;
 using Microsoft.AspNetCore.Builder;
@@ -126,7 +125,7 @@ public static class EdgeHost
             return ClinicianAccess.Unauthorized("operator token needed: send Authorization: Bearer <Edge:OperatorToken>");
         }
 
-        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)))
+        return CryptographicOperations.FixedTimeEquals(ClinicianAccess.Digest(presented), ClinicianAccess.Digest(expected))
             ? null
             : ClinicianAccess.Unauthorized("the operator token is not valid on this edge");
     }

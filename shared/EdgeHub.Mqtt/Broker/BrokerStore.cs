@@ -66,9 +66,11 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
     /// <summary>Records of open atomic sections, for the sessions log (under <see cref="_lock"/>).</summary>
     private readonly MemoryStream _held = new();
     private int _heldRecords;
-    /// <summary>Atomic sections the current thread holds (a flush on that thread must not wait for itself).</summary>
+    /// <summary>Atomic sections the current thread holds on <see cref="t_atomicStore"/> (a flush there must not wait for itself).</summary>
     [ThreadStatic]
     private static int t_atomicDepth;
+    [ThreadStatic]
+    private static BrokerStore? t_atomicStore;
     private readonly BinaryWriter _writer;
     private Log? _retained;
     private Log? _sessions;
@@ -243,6 +245,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         {
             _atomic++;
         }
+        t_atomicStore = this;
         t_atomicDepth++;
     }
 
@@ -274,7 +277,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         while (true)
         {
             _lock.Enter();
-            if (_atomic == 0 || t_atomicDepth > 0)
+            if (_atomic == 0 || (t_atomicDepth > 0 && ReferenceEquals(t_atomicStore, this)))
             {
                 return;
             }
@@ -289,9 +292,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         EnterUnlessAtomic();
         try
         {
-            _retained?.Stream.Flush();
-            _sessions?.Stream.Flush();
-            target = _appended;
+            target = HandToOsLocked();
         }
         finally
         {
@@ -301,6 +302,14 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         {
             SyncTo(target);
         }
+    }
+
+    /// <summary>Hands both logs' buffered records to the OS (caller holds the lock); returns the records appended so far.</summary>
+    private long HandToOsLocked()
+    {
+        _retained?.Stream.Flush();
+        _sessions?.Stream.Flush();
+        return _appended;
     }
 
     /// <summary>
@@ -321,9 +330,7 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
             EnterUnlessAtomic();
             try
             {
-                _retained?.Stream.Flush();
-                _sessions?.Stream.Flush();
-                covered = _appended;
+                covered = HandToOsLocked();
                 if (_retained is { Unsynced: true } r)
                 {
                     retained = r.Stream.SafeFileHandle;
