@@ -15,22 +15,6 @@ namespace EdgeHub.Mqtt.Tests;
 /// </summary>
 public sealed class BrokerFuzzTests
 {
-    private sealed class ErrorCollector : ILoggerProvider, ILogger
-    {
-        public ConcurrentQueue<string> Errors { get; } = new();
-        public ILogger CreateLogger(string categoryName) => this;
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (logLevel >= LogLevel.Error)
-            {
-                Errors.Enqueue(formatter(state, exception) + " " + exception);
-            }
-        }
-        public void Dispose() { }
-    }
-
     private static MqttPacket RandomPacket(Random random, string clientId)
     {
         ushort Id() => (ushort)(1 + random.Next(5));

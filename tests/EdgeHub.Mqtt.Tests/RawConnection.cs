@@ -41,6 +41,9 @@ internal sealed class RawConnection : IAsyncDisposable
         return raw;
     }
 
+    /// <summary>The socket's stream, for tests that read the raw bytes at their own pace.</summary>
+    public NetworkStream Stream => _stream;
+
     public Task SendAsync(MqttPacket packet) => SendAsync(_encoder.Encode(packet));
 
     public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);

@@ -44,6 +44,11 @@ internal sealed partial class BrokerConnection
         {
             _logger.LogDebug("write to {Remote} ({ClientId}) ended: {Message}", Remote, ClientId, ex.Message);
         }
+        catch (Exception ex)
+        {
+            // A bug, not a peer going away: say so instead of leaving a faulted task nobody observes.
+            _logger.LogError(ex, "write loop of {Remote} ({ClientId}) failed", Remote, ClientId);
+        }
         finally
         {
             _outbound.Writer.TryComplete();

@@ -215,7 +215,18 @@ internal sealed partial class BrokerConnection : IDisposable
             Abort();
             await _input.CompleteAsync().ConfigureAwait(false);
             _broker.OnConnectionClosed(this);
-            Dispose();
+            // The write loop may still be inside an encode when the socket is aborted: the encoder's pooled buffer goes back
+            // only once the loop has ended. Returning it earlier let the loop return or write the same array after another
+            // renter had it (a shared-pool array handed out twice: one client saw another message's payload in its own).
+            // A write loop that does not end within the bound keeps its buffers; the GC collects them instead.
+            if (await Task.WhenAny(writer, Task.Delay(5000)).ConfigureAwait(false) == writer)
+            {
+                Dispose();
+            }
+            else
+            {
+                _logger.LogWarning("write loop of {Remote} ({ClientId}) did not end after the socket closed; its buffers are left to the GC", Remote, ClientId);
+            }
         }
     }
 

@@ -155,7 +155,13 @@ public sealed partial class MqttBroker : IAsyncDisposable
             connection.RefuseWhenConnecting = Protocol.MqttReasonCode.ServerBusy;
         }
         await connection.RunAsync().ConfigureAwait(false);
+        Interlocked.Increment(ref _connectionsEnded);
     }
+
+    private long _connectionsEnded;
+
+    /// <summary>Connections whose teardown has finished: both loops ended and their buffers were given back (tests).</summary>
+    internal long ConnectionsEnded => Interlocked.Read(ref _connectionsEnded);
 
     /// <summary>Stops accepting, disconnects every client (v5: Server shutting down) and flushes persistence.</summary>
     public async Task StopAsync(CancellationToken ct = default)
