@@ -26,7 +26,7 @@ internal sealed partial class BrokerConnection
             // [MQTT-4.12.0-?] / §3.2.2.2: an unsupported method is refused with 0x8C.
             _logger.LogInformation("refused {Remote}: authentication method '{Method}' is not offered", Remote, method);
             Send(new MqttConnAckPacket { ReasonCode = MqttReasonCode.BadAuthenticationMethod, ReasonString = $"authentication method '{method}' is not supported" });
-            _outbound.Writer.TryComplete();
+            _outbound.TryComplete();
             return false;
         }
         _authMethod = method;
@@ -57,7 +57,7 @@ internal sealed partial class BrokerConnection
             case MqttAuthOutcome.Failure:
                 _logger.LogInformation("refused {Remote}: {Method} authentication failed: {Reason}", Remote, _authMethod, step.Reason);
                 Send(new MqttConnAckPacket { ReasonCode = step.ReasonCode, ReasonString = step.Reason });
-                _outbound.Writer.TryComplete();
+                _outbound.TryComplete();
                 return false;
             default:
                 var connect = _pendingConnect!;

@@ -96,7 +96,7 @@ internal sealed partial class BrokerConnection
         // [MQTT-3.14.4-3]: a normal DISCONNECT discards the will; 0x04 asks for it to be published.
         _normalDisconnect = disconnect.ReasonCode != MqttReasonCode.DisconnectWithWill;
         _closeAfterFlush = true;
-        _outbound.Writer.TryComplete();
+        _outbound.TryComplete();
     }
 
     private bool HandleConnect(MqttConnectPacket connect)
@@ -123,7 +123,7 @@ internal sealed partial class BrokerConnection
         if (result != MqttReasonCode.Success)
         {
             Send(new MqttConnAckPacket { ReasonCode = result });
-            _outbound.Writer.TryComplete();
+            _outbound.TryComplete();
             return false;
         }
         return true;

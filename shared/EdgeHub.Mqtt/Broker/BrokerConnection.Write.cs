@@ -16,7 +16,7 @@ internal sealed partial class BrokerConnection
 
     private async Task WriteLoopAsync()
     {
-        var reader = _outbound.Reader;
+        var reader = _outbound;
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -37,6 +37,11 @@ internal sealed partial class BrokerConnection
                 {
                     break;
                 }
+                if (reader.Count == 0)
+                {
+                    // Idle: an idle connection holds no encode buffer (thousands of quiet devices per edge).
+                    _encoder.ReleaseBuffers();
+                }
             }
             await _output.FlushAsync().ConfigureAwait(false);
         }
@@ -51,7 +56,7 @@ internal sealed partial class BrokerConnection
         }
         finally
         {
-            _outbound.Writer.TryComplete();
+            _outbound.TryComplete();
             ReleaseUnsent(reader);
             await _output.CompleteAsync().ConfigureAwait(false);
             if (_closeAfterFlush || Volatile.Read(ref _closing) != 0)
@@ -70,7 +75,7 @@ internal sealed partial class BrokerConnection
     }
 
     /// <summary>Gives back the payload references of PUBLISH entries that will never be written (connection gone).</summary>
-    private static void ReleaseUnsent(System.Threading.Channels.ChannelReader<Outbound> reader)
+    private static void ReleaseUnsent(OutboundQueue<Outbound> reader)
     {
         while (reader.TryRead(out var item))
         {

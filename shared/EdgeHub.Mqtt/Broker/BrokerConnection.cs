@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Threading.Channels;
 using EdgeHub.Mqtt.Formatter;
 using EdgeHub.Mqtt.Packets;
 using EdgeHub.Mqtt.Protocol;
@@ -35,11 +34,10 @@ internal sealed partial class BrokerConnection : IDisposable
     private readonly Stream _stream;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
-    private readonly Channel<Outbound> _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly OutboundQueue<Outbound> _outbound = new();
     private readonly MqttPacketDecoder _decoder = new();
     private readonly MqttPacketEncoder _encoder = new();
     private readonly MqttPublishPacket _outPublish = new();
-    private readonly CancellationTokenSource _closed = new();
     private readonly ILogger _logger;
     private int _queued;
     private int _closing;
@@ -96,7 +94,7 @@ internal sealed partial class BrokerConnection : IDisposable
         }
         Interlocked.Increment(ref _queued);
         // The queue entry holds its own reference to the (pooled) payload until the write loop has copied it out.
-        if (_outbound.Writer.TryWrite(new Outbound
+        if (_outbound.TryWrite(new Outbound
         {
             Kind = OutKind.Publish, Message = message.AddRef(), Qos = qos, PacketId = packetId, Retain = retain, Dup = dup, SubscriptionIds = subscriptionIds,
         }))
@@ -111,7 +109,7 @@ internal sealed partial class BrokerConnection : IDisposable
     public void SendAck(MqttPacketType type, ushort packetId, MqttReasonCode code)
     {
         Interlocked.Increment(ref _queued);
-        _outbound.Writer.TryWrite(new Outbound { Kind = OutKind.Ack, AckType = type, PacketId = packetId, Code = code });
+        _outbound.TryWrite(new Outbound { Kind = OutKind.Ack, AckType = type, PacketId = packetId, Code = code });
     }
 
     /// <summary>
@@ -146,7 +144,7 @@ internal sealed partial class BrokerConnection : IDisposable
     public void Send(MqttPacket packet)
     {
         Interlocked.Increment(ref _queued);
-        _outbound.Writer.TryWrite(new Outbound { Kind = OutKind.Packet, Packet = packet });
+        _outbound.TryWrite(new Outbound { Kind = OutKind.Packet, Packet = packet });
     }
 
     /// <summary>Sends DISCONNECT with <paramref name="code"/> (v5 only, after CONNECT) and closes once it is written.</summary>
@@ -157,7 +155,7 @@ internal sealed partial class BrokerConnection : IDisposable
             Send(new MqttDisconnectPacket { ReasonCode = code, ReasonString = reason });
         }
         _closeAfterFlush = true;
-        _outbound.Writer.TryComplete();
+        _outbound.TryComplete();
     }
 
     /// <summary>Closes the socket now.</summary>
@@ -167,14 +165,8 @@ internal sealed partial class BrokerConnection : IDisposable
         {
             return;
         }
-        _outbound.Writer.TryComplete();
-        try
-        {
-            _closed.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+        _outbound.TryComplete();
+        // Ends a pending read (sticky when none is pending); no cancellation token per read: its registration cost memory on every idle connection.
         _input.CancelPendingRead();
         try
         {
@@ -189,7 +181,6 @@ internal sealed partial class BrokerConnection : IDisposable
     {
         _decoder.Dispose();
         _encoder.Dispose();
-        _closed.Dispose();
     }
 
     public async Task RunAsync()
@@ -209,7 +200,7 @@ internal sealed partial class BrokerConnection : IDisposable
         }
         finally
         {
-            _outbound.Writer.TryComplete();
+            _outbound.TryComplete();
             // Let queued packets (CONNACK with a failure code, DISCONNECT) reach the peer, but not forever.
             await Task.WhenAny(writer, Task.Delay(2000)).ConfigureAwait(false);
             Abort();
@@ -234,7 +225,7 @@ internal sealed partial class BrokerConnection : IDisposable
     {
         while (true)
         {
-            var result = await _input.ReadAsync(_closed.Token).ConfigureAwait(false);
+            var result = await _input.ReadAsync().ConfigureAwait(false);
             var buffer = result.Buffer;
             var consumed = buffer.Start;
             try
@@ -296,7 +287,7 @@ internal sealed partial class BrokerConnection : IDisposable
                 _encoder.Version = Version;
                 Send(new MqttConnAckPacket { ReasonCode = MqttReasonCode.UnsupportedProtocolVersion });
             }
-            _outbound.Writer.TryComplete();
+            _outbound.TryComplete();
             return;
         }
         Disconnect(ex.ReasonCode, ex.Message);

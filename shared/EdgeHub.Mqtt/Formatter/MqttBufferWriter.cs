@@ -11,12 +11,14 @@ namespace EdgeHub.Mqtt.Formatter;
 internal sealed class MqttBufferWriter : IDisposable
 {
     public const int HeaderReserve = 5;
-    private byte[] _buffer;
+    private readonly int _initialSize;
+    private byte[] _buffer = [];
     private int _position;
 
+    /// <summary>No array is rented until the first write (an idle connection holds none; see <see cref="Release"/>).</summary>
     public MqttBufferWriter(int initialSize = 256)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialSize, 16));
+        _initialSize = Math.Max(initialSize, 16);
         _position = HeaderReserve;
     }
 
@@ -33,9 +35,12 @@ internal sealed class MqttBufferWriter : IDisposable
         {
             return;
         }
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _position + count));
-        _buffer.AsSpan(0, _position).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(_buffer.Length * 2, _initialSize), _position + count));
+        if (_buffer.Length > 0)
+        {
+            _buffer.AsSpan(0, _position).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
         _buffer = bigger;
     }
 
@@ -103,6 +108,7 @@ internal sealed class MqttBufferWriter : IDisposable
     /// </summary>
     public ReadOnlyMemory<byte> Complete(byte firstByte, int trailingLength = 0)
     {
+        Ensure(0); // a packet with no body (PINGRESP) may be the first write since Release
         var remaining = BodyLength + trailingLength;
         if ((uint)remaining > MqttVarInt.MaxValue)
         {
@@ -116,7 +122,11 @@ internal sealed class MqttBufferWriter : IDisposable
         return _buffer.AsMemory(start, _position - start);
     }
 
-    public void Dispose()
+    /// <summary>
+    /// Gives the array back to the pool between packets (the next write rents again). Only the writer's own thread may
+    /// call it, and never while bytes from <see cref="Complete"/> are still to be copied out.
+    /// </summary>
+    public void Release()
     {
         var b = _buffer;
         _buffer = [];
@@ -125,4 +135,6 @@ internal sealed class MqttBufferWriter : IDisposable
             ArrayPool<byte>.Shared.Return(b);
         }
     }
+
+    public void Dispose() => Release();
 }

@@ -222,6 +222,13 @@ public sealed partial class MqttPacketEncoder : IDisposable
         }
     }
 
+    /// <summary>Gives the scratch buffers back to the pool while the connection is idle (the next encode rents again).</summary>
+    public void ReleaseBuffers()
+    {
+        _body.Release();
+        _props.Release();
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
