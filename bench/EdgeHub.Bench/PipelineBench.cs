@@ -43,13 +43,13 @@ public static class PipelineBench
         using var agent = await PipelineBenchAgent.StartAsync(dir, ModelSignature.ExportPublicKeyPem(key), hubBroker.Port, ct);
 
         output.WriteLine($"edge pipeline: agent pid {agent.ProcessId}, broker :{agent.BrokerPort}, {Environment.ProcessorCount} cores, {seconds} s measured per step");
-        output.WriteLine($"{"frames/s",10} {"done/s",9} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"rss MB",8} {"heap MB",8} {"cpu µs/f",9} {"B/frame",8} {"shed",8} {"gen2 MB",8} {"LOH MB",8} {"alerts",7} {"acked",6}");
+        output.WriteLine($"{"frames/s",10} {"done/s",9} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"rss MB",8} {"gc MB",7} {"heap MB",8} {"cpu µs/f",9} {"B/frame",8} {"shed",8} {"gen2 MB",8} {"live MB",8} {"LOH MB",8} {"alerts",7} {"acked",6}");
         var steps = new List<Step>();
         foreach (var rate in rates)
         {
             var step = await RunStepAsync(agent, rate, seconds, ct);
             steps.Add(step);
-            output.WriteLine($"{rate,10} {step.DonePerSecond,9:F0} {step.P50Ms,8:F2} {step.P99Ms,8:F2} {step.MaxMs,8:F1} {step.RssMb,8:F0} {step.HeapMb,8:F0} {step.CpuMicrosPerFrame,9:F1} {step.AllocatedPerFrame,8:F0} {step.Shed,8:F0} {step.Gen2Mb,8:F0} {step.LohMb,8:F0} {step.ActiveAlerts,7:F0} {hub.Acked,6}");
+            output.WriteLine($"{rate,10} {step.DonePerSecond,9:F0} {step.P50Ms,8:F2} {step.P99Ms,8:F2} {step.MaxMs,8:F1} {step.RssMb,8:F0} {step.CommittedMb,7:F0} {step.HeapMb,8:F0} {step.CpuMicrosPerFrame,9:F1} {step.AllocatedPerFrame,8:F0} {step.Shed,8:F0} {step.Gen2Mb,8:F0} {step.LiveMb,8:F0} {step.LohMb,8:F0} {step.ActiveAlerts,7:F0} {hub.Acked,6}");
             if (!step.Sustained && steps.Count > 1 && !steps[^2].Sustained)
             {
                 break; // two unsustained steps in a row: higher rates only take longer to fail
@@ -89,7 +89,9 @@ public static class PipelineBench
                 ["p99_ms"] = Math.Round(s.P99Ms, 3),
                 ["rss_mb"] = Math.Round(s.RssMb),
                 ["gc_heap_mb"] = Math.Round(s.HeapMb),
+                ["gc_committed_mb"] = Math.Round(s.CommittedMb),
                 ["gc_gen2_mb"] = Math.Round(s.Gen2Mb),
+                ["gc_live_mb"] = Math.Round(s.LiveMb),
                 ["gc_loh_mb"] = Math.Round(s.LohMb),
                 ["allocated_bytes_per_frame"] = Math.Round(s.AllocatedPerFrame),
                 ["cpu_us_per_frame"] = Math.Round(s.CpuMicrosPerFrame, 1),
@@ -120,6 +122,12 @@ public static class PipelineBench
     {
         /// <summary>Gen 2 after the last GC (mostly live: device state, active alerts), MB.</summary>
         public double Gen2Mb { get; init; }
+
+        /// <summary>Bytes the latest full GC kept (live data; gen 2 between full GCs also holds dead objects), MB.</summary>
+        public double LiveMb { get; init; }
+
+        /// <summary>Memory the GC has committed (heap, free space, allocation budget), MB: RSS minus this is native memory.</summary>
+        public double CommittedMb { get; init; }
 
         /// <summary>Alerts active at the end of the step (a trained model raises them where the scripted episodes are).</summary>
         public double ActiveAlerts { get; init; }
@@ -167,6 +175,8 @@ public static class PipelineBench
         var allocated = (await agent.MetricAsync("edgehub_edge_gc_allocated_bytes", ct) ?? allocatedBefore) - allocatedBefore;
         var heapMb = (await agent.MetricAsync("edgehub_edge_gc_heap_bytes", ct) ?? 0) / (1024.0 * 1024);
         var gen2Mb = (await agent.MetricAsync("edgehub_edge_gc_gen2_after_bytes", ct) ?? 0) / (1024.0 * 1024);
+        var committedMb = (await agent.MetricAsync("edgehub_edge_gc_committed_bytes", ct) ?? 0) / (1024.0 * 1024);
+        var liveMb = (await agent.MetricAsync("edgehub_edge_gc_live_after_full_bytes", ct) ?? 0) / (1024.0 * 1024);
         var lohMb = (await agent.MetricAsync("edgehub_edge_gc_gen3_after_bytes", ct) ?? 0) / (1024.0 * 1024);
         var alerts = await agent.MetricAsync("edgehub_edge_alerts_active", ct) ?? 0;
         var elapsed = clock.Elapsed.TotalSeconds;
@@ -182,6 +192,8 @@ public static class PipelineBench
         return new Step(rate, done, p50, p99, max, rss, heapMb, cpuPerFrame, allocatedPerFrame, (long)shed, done >= 0.95 * rate && p99 < 1000)
         {
             Gen2Mb = gen2Mb,
+            LiveMb = liveMb,
+            CommittedMb = committedMb,
             LohMb = lohMb,
             ActiveAlerts = alerts,
         };

@@ -174,10 +174,15 @@ public static class PipelineProfile
         }
     }
 
+    /// <summary>
+    /// Managed bytes per tracked device, component by component, each measured as the heap growth (after full GCs) of
+    /// adding it to every device: registry entry and <see cref="DeviceState"/> (with its alert tracker, window log and
+    /// pseudonym), the identity the first frame brings (patient id and pseudonym, site, bed), then the signal analyzer
+    /// after the frames.
+    /// </summary>
     private static void MeasureMemory(TextWriter output, int devices, byte[][][] frames)
     {
         var options = new EdgeOptions { PseudonymKey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", MaxDevices = devices * 2 };
-        var before = GC.GetTotalMemory(forceFullCollection: true);
         var registry = new DeviceRegistry(options);
         var frame = new TelemetryFrame();
         var ids = new string[devices];
@@ -186,24 +191,50 @@ public static class PipelineProfile
             ids[d] = "dev-" + d.ToString("D5", CultureInfo.InvariantCulture);
         }
 
-        var idsBytes = GC.GetTotalMemory(forceFullCollection: true) - before;
+        var states = new DeviceState[devices];
+        var mark = GC.GetTotalMemory(forceFullCollection: true);
+        for (var d = 0; d < devices; d++)
+        {
+            states[d] = registry.GetOrAdd(ids[d]);
+        }
+
+        var stateBytes = Grown(ref mark);
+        for (var d = 0; d < devices; d++)
+        {
+            // What TelemetryIngest keeps of a binary frame's identity.
+            TelemetryCodec.TryParse(frames[0][d], frame, out var identity);
+            var device = states[d];
+            device.PatientId = identity.PatientIdString();
+            device.PatientPseudonym = registry.Pseudonymizer.Pseudonymise("patient", device.PatientId);
+            (device.SiteId, device.AlertsTopic) = registry.Site(identity.SiteIdString());
+            device.Bed = identity.BedString();
+            device.RememberIdentity(identity);
+        }
+
+        var identityBytes = Grown(ref mark);
         foreach (var second in frames)
         {
             for (var d = 0; d < devices; d++)
             {
-                TelemetryCodec.TryParse(second[d], frame);
-                var device = registry.GetOrAdd(ids[d]);
+                TelemetryCodec.TryParse(second[d], frame, out _);
+                var device = states[d];
                 device.Analyzer ??= new EcgStreamAnalyzer(frame.SampleRate, options.Alerts.StripSeconds);
                 device.Analyzer.Append(frame);
-                device.PatientId = frame.PatientId;
-                device.SiteId = frame.SiteId;
-                device.Bed = frame.Bed;
             }
         }
 
-        var after = GC.GetTotalMemory(forceFullCollection: true);
-        var analyzerBytes = registry.Find(ids[0])!.Analyzer!.ApproximateBytes;
-        output.WriteLine($"memory: {(after - before - idsBytes) / (double)devices,8:F0} managed bytes per device (analyzer reports {analyzerBytes} B of signal state)");
+        var analyzerBytes = Grown(ref mark);
+        var reported = states[0].Analyzer!.ApproximateBytes;
+        output.WriteLine($"memory per device (managed bytes): state {stateBytes / (double)devices:F0}, identity {identityBytes / (double)devices:F0}, analyzer {analyzerBytes / (double)devices:F0} (reports {reported} B of signal state); total {(stateBytes + identityBytes + analyzerBytes) / (double)devices:F0}");
         GC.KeepAlive(registry);
+        GC.KeepAlive(states);
+    }
+
+    private static long Grown(ref long mark)
+    {
+        var now = GC.GetTotalMemory(forceFullCollection: true);
+        var grown = now - mark;
+        mark = now;
+        return grown;
     }
 }

@@ -95,4 +95,52 @@ public class AlertTrackerTests
         Assert.NotNull(t.ActiveId(AlertKinds.LeadOff));
         Assert.Equal(asystole, t.MostSevereAlertId);
     }
+
+    [Fact]
+    public void MostSevereAlertId_EqualSeverity_PrefersOldestEpisode()
+    {
+        var t = new AlertTracker(new AlertOptions { RaiseAfter = 1, ClearAfter = 1 });
+        // Spo2Low (index 9) starts first, HrHigh (index 7) later: the oldest wins although it comes later in kind order.
+        t.Evaluate(AlertKinds.Spo2Low, true, false, 1_000_000, AlertSeverity.High, out _);
+        t.Evaluate(AlertKinds.Spo2Low, true, false, 2_000_000, AlertSeverity.High, out _);
+        Assert.Equal(AlertTransition.Raised, t.Evaluate(AlertKinds.Spo2Low, true, false, 3_000_000, AlertSeverity.High, out var spo2));
+        for (var s = 4; s <= 6; s++)
+        {
+            t.Evaluate(AlertKinds.HrHigh, true, false, s * 1_000_000L, AlertSeverity.High, out _);
+        }
+
+        Assert.NotNull(t.ActiveId(AlertKinds.HrHigh));
+        Assert.Equal(spo2, t.MostSevereAlertId);
+        var ids = new List<string>();
+        t.CopyActiveIds(ids);
+        Assert.Equal([t.ActiveId(AlertKinds.HrHigh)!, spo2!], ids);
+    }
+
+    [Fact]
+    public void Evaluate_AfterClear_StateIsAsNew()
+    {
+        var t = new AlertTracker(new AlertOptions { RaiseAfter = 2, ClearAfter = 2 });
+        var k = AlertKinds.Af;
+        Assert.False(t.AnyActive);
+        Assert.Null(t.MostSevereAlertId);
+        t.Evaluate(k, true, false, 10, AlertSeverity.High, out _);
+        Assert.Equal(AlertTransition.Raised, t.Evaluate(k, true, false, 20, AlertSeverity.High, out var first));
+        Assert.Equal(10, t.StartedMicros(k));
+        Assert.Equal(10, t.FirstAboveMicros(k));
+        t.Evaluate(k, false, true, 30, AlertSeverity.High, out _);
+        Assert.Equal(AlertTransition.Cleared, t.Evaluate(k, false, true, 40, AlertSeverity.High, out var cleared));
+        Assert.Equal(first, cleared);
+        Assert.False(t.AnyActive);
+        Assert.Null(t.MostSevereAlertId);
+        Assert.Equal(0, t.StartedMicros(k));
+        Assert.Equal(0, t.FirstAboveMicros(k));
+        Assert.Equal(default, t.Severity(k));
+
+        // A new episode starts counting from scratch and gets its own id and start.
+        Assert.Equal(AlertTransition.None, t.Evaluate(k, true, false, 50, AlertSeverity.Medium, out _));
+        Assert.Equal(AlertTransition.Raised, t.Evaluate(k, true, false, 60, AlertSeverity.Medium, out var second));
+        Assert.NotEqual(first, second);
+        Assert.Equal(50, t.StartedMicros(k));
+        Assert.Equal(AlertSeverity.Medium, t.Severity(k));
+    }
 }

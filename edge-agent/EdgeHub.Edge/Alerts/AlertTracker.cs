@@ -21,10 +21,16 @@ public enum AlertTransition
 /// one alert, not a storm. Evaluations between the thresholds keep the current state. Not thread-safe: one device's
 /// windows are evaluated in order by one thread.
 /// </summary>
+/// <remarks>
+/// One tracker per device, thousands per edge, most of them quiet: the counting state of every kind is held inline
+/// (about 130 bytes), and an episode's details (id, start, severity) only exist while that alert is active.
+/// </remarks>
 public sealed class AlertTracker
 {
-    private readonly Slot[] _slots = new Slot[AlertKinds.Count];
     private readonly AlertOptions _options;
+    private PerKind<int> _counts;
+    private PerKind<long> _firstAboveMicros;
+    private Episode?[]? _active;
 
     /// <summary>Creates the tracker of one device.</summary>
     public AlertTracker(AlertOptions options) => _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -34,9 +40,14 @@ public sealed class AlertTracker
     {
         get
         {
-            foreach (ref readonly var s in _slots.AsSpan())
+            if (_active is null)
             {
-                if (s.AlertId is not null)
+                return false;
+            }
+
+            foreach (var e in _active)
+            {
+                if (e is not null)
                 {
                     return true;
                 }
@@ -51,27 +62,21 @@ public sealed class AlertTracker
     {
         get
         {
-            string? id = null;
-            var best = -1;
-            long started = long.MaxValue;
-            for (var i = 0; i < _slots.Length; i++)
+            if (_active is null)
             {
-                ref readonly var s = ref _slots[i];
-                if (s.AlertId is null)
-                {
-                    continue;
-                }
+                return null;
+            }
 
-                var sev = (int)s.Severity;
-                if (sev > best || (sev == best && s.StartedMicros < started))
+            Episode? best = null;
+            foreach (var e in _active)
+            {
+                if (e is not null && (best is null || e.Severity > best.Severity || (e.Severity == best.Severity && e.StartedMicros < best.StartedMicros)))
                 {
-                    best = sev;
-                    started = s.StartedMicros;
-                    id = s.AlertId;
+                    best = e;
                 }
             }
 
-            return id;
+            return best?.AlertId;
         }
     }
 
@@ -79,26 +84,35 @@ public sealed class AlertTracker
     public void CopyActiveIds(List<string> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        foreach (ref readonly var s in _slots.AsSpan())
+        if (_active is null)
         {
-            if (s.AlertId is not null)
+            return;
+        }
+
+        foreach (var e in _active)
+        {
+            if (e is not null)
             {
-                ids.Add(s.AlertId);
+                ids.Add(e.AlertId);
             }
         }
     }
 
     /// <summary>Active alert id of <paramref name="kind"/>, or null.</summary>
-    public string? ActiveId(AlertKind kind) => _slots[kind.Index].AlertId;
+    public string? ActiveId(AlertKind kind) => Active(kind)?.AlertId;
 
     /// <summary>When the active episode of <paramref name="kind"/> began (device time, µs; the first window above).</summary>
-    public long StartedMicros(AlertKind kind) => _slots[kind.Index].StartedMicros;
+    public long StartedMicros(AlertKind kind) => Active(kind)?.StartedMicros ?? 0;
 
     /// <summary>Time of the first of the consecutive windows above that led to the raise (µs).</summary>
-    public long FirstAboveMicros(AlertKind kind) => _slots[kind.Index].FirstAboveMicros;
+    public long FirstAboveMicros(AlertKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        return _firstAboveMicros[kind.Index];
+    }
 
     /// <summary>Current severity of the active episode of <paramref name="kind"/>.</summary>
-    public AlertSeverity Severity(AlertKind kind) => _slots[kind.Index].Severity;
+    public AlertSeverity Severity(AlertKind kind) => Active(kind)?.Severity ?? default;
 
     /// <summary>
     /// Feeds one evaluation of <paramref name="kind"/> at device time <paramref name="nowMicros"/>.
@@ -109,59 +123,61 @@ public sealed class AlertTracker
     public AlertTransition Evaluate(AlertKind kind, bool above, bool below, long nowMicros, AlertSeverity severity, out string? alertId)
     {
         ArgumentNullException.ThrowIfNull(kind);
-        ref var s = ref _slots[kind.Index];
-        alertId = s.AlertId;
+        var k = kind.Index;
+        ref var count = ref _counts[k];
+        var episode = _active?[k];
+        alertId = episode?.AlertId;
         var raiseAfter = kind.RaiseAfter > 0 ? kind.RaiseAfter : _options.RaiseAfter;
         var clearAfter = kind.ClearAfter > 0 ? kind.ClearAfter : _options.ClearAfter;
-        if (s.AlertId is null)
+        if (episode is null)
         {
             if (!above)
             {
-                s.Count = 0;
+                count = 0;
                 return AlertTransition.None;
             }
 
-            if (s.Count == 0)
+            if (count == 0)
             {
-                s.FirstAboveMicros = nowMicros;
+                _firstAboveMicros[k] = nowMicros;
             }
 
-            if (++s.Count < raiseAfter)
+            if (++count < raiseAfter)
             {
                 return AlertTransition.None;
             }
 
-            s.AlertId = NewAlertId();
-            s.StartedMicros = s.FirstAboveMicros;
-            s.LastSentMicros = nowMicros;
-            s.Severity = severity;
-            s.Count = 0;
-            alertId = s.AlertId;
+            episode = new Episode(NewAlertId(), _firstAboveMicros[k]) { LastSentMicros = nowMicros, Severity = severity };
+            (_active ??= new Episode?[AlertKinds.Count])[k] = episode;
+            count = 0;
+            alertId = episode.AlertId;
             return AlertTransition.Raised;
         }
 
         if (below)
         {
-            if (++s.Count >= clearAfter)
+            if (++count >= clearAfter)
             {
-                s = default;
+                _active![k] = null;
+                count = 0;
+                _firstAboveMicros[k] = 0;
                 return AlertTransition.Cleared;
             }
 
             return AlertTransition.None;
         }
 
-        s.Count = 0;
-        if (above && severity > s.Severity)
+        count = 0;
+        if (above && severity > episode.Severity)
         {
-            s.Severity = severity;
-            s.LastSentMicros = nowMicros;
+            episode.Severity = severity;
+            episode.LastSentMicros = nowMicros;
             return AlertTransition.Updated;
         }
 
-        if (above && nowMicros - s.LastSentMicros >= (long)(_options.UpdateIntervalSeconds * 1e6))
+        if (above && nowMicros - episode.LastSentMicros >= (long)(_options.UpdateIntervalSeconds * 1e6))
         {
-            s.LastSentMicros = nowMicros;
+            episode.LastSentMicros = nowMicros;
             return AlertTransition.Updated;
         }
 
@@ -171,13 +187,28 @@ public sealed class AlertTracker
     /// <summary>A new, globally unique alert id (time-ordered).</summary>
     public static string NewAlertId() => "al-" + Guid.CreateVersion7().ToString("N");
 
-    private struct Slot
+    private Episode? Active(AlertKind kind)
     {
-        public string? AlertId;
-        public int Count;
-        public long FirstAboveMicros;
-        public long StartedMicros;
-        public long LastSentMicros;
-        public AlertSeverity Severity;
+        ArgumentNullException.ThrowIfNull(kind);
+        return _active?[kind.Index];
+    }
+
+    /// <summary>One active alert: its id, when it began and what was last sent.</summary>
+    private sealed class Episode(string alertId, long startedMicros)
+    {
+        public string AlertId { get; } = alertId;
+
+        public long StartedMicros { get; } = startedMicros;
+
+        public long LastSentMicros { get; set; }
+
+        public AlertSeverity Severity { get; set; }
+    }
+
+    /// <summary>One value per alert kind, stored inside the tracker.</summary>
+    [System.Runtime.CompilerServices.InlineArray(AlertKinds.Count)]
+    private struct PerKind<T>
+    {
+        private T _element;
     }
 }

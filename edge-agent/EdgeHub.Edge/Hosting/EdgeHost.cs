@@ -147,6 +147,10 @@ public static class EdgeHost
         yield return new("edgehub_edge_gc_committed_bytes", gc.TotalCommittedBytes);
         yield return new("edgehub_edge_gc_fragmented_bytes", gc.FragmentedBytes);
         yield return new("edgehub_edge_gc_promoted_bytes", gc.PromotedBytes);
+        // Live data: what the latest full GC (background or blocking) kept. Gen 2 between full GCs also holds dead objects.
+        var background = GC.GetGCMemoryInfo(GCKind.Background);
+        var blocking = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        yield return new("edgehub_edge_gc_live_after_full_bytes", (background.Index > blocking.Index ? background : blocking).PromotedBytes);
         // Generations 0-2, then 3 = large object heap, 4 = pinned object heap.
         foreach (var (g, bytes) in SizesAfterGc(gc))
         {

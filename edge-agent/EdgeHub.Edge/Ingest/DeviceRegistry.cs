@@ -11,6 +11,10 @@ public sealed class DeviceRegistry
 {
     private readonly Dictionary<string, DeviceState> _devices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DeviceState>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+    // Site id → (the one instance of the id, its alerts topic), shared by every device of the site instead of two strings
+    // per device; bounded, so devices inventing site ids cannot grow it (past the bound each device keeps its own).
+    private readonly Dictionary<string, (string SiteId, string AlertsTopic)> _sites = new(StringComparer.Ordinal);
+    private const int MaxSites = 1024;
     private readonly Lock _gate = new();
     private readonly EdgeOptions _options;
     private long _lastSweepTicks = Stopwatch.GetTimestamp();
@@ -71,6 +75,30 @@ public sealed class DeviceRegistry
             d = new DeviceState(id, _options.Alerts) { DevicePseudonym = Pseudonymizer.Pseudonymise("device", id), LastSeenTicks = Stopwatch.GetTimestamp() };
             _devices.Add(id, d);
             return d;
+        }
+    }
+
+    /// <summary>
+    /// The site id as one shared instance, and the site's alerts topic (ehub/v1/sites/{site}/alerts; "unknown" stands in
+    /// for an id that is not valid in a topic).
+    /// </summary>
+    public (string SiteId, string AlertsTopic) Site(string siteId)
+    {
+        ArgumentNullException.ThrowIfNull(siteId);
+        lock (_gate)
+        {
+            if (_sites.TryGetValue(siteId, out var site))
+            {
+                return site;
+            }
+
+            site = (siteId, Topics.Alerts(Ids.IsValid(siteId) ? siteId : "unknown"));
+            if (_sites.Count < MaxSites)
+            {
+                _sites.Add(siteId, site);
+            }
+
+            return site;
         }
     }
 

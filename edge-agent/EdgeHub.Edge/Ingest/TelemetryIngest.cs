@@ -233,8 +233,7 @@ public sealed class TelemetryIngest
 
         if (!string.Equals(device.SiteId, siteId, StringComparison.Ordinal))
         {
-            device.SiteId = siteId;
-            device.AlertsTopic = Topics.Alerts(Ids.IsValid(siteId) ? siteId : "unknown");
+            (device.SiteId, device.AlertsTopic) = _devices.Site(siteId);
         }
 
         if (!string.Equals(device.Bed, bed, StringComparison.Ordinal))

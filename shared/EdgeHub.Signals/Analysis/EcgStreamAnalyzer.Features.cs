@@ -29,7 +29,8 @@ public sealed partial class EcgStreamAnalyzer
         for (var i = 0; i < _beatCount; i++)
         {
             ref var b = ref BeatAt(i);
-            if (b.Index < windowStart)
+            var index = IndexOf(b);
+            if (index < windowStart)
             {
                 previous = -1;
                 continue;
@@ -44,14 +45,14 @@ public sealed partial class EcgStreamAnalyzer
             ampSq += (double)b.AmplitudeMv * b.AmplitudeMv;
             if (previous >= 0)
             {
-                rr[nrr] = (b.Index - previous) * 1000.0 / _sampleRate;
-                rrTime[nrr] = (b.Index - windowStart) / (60.0 * _sampleRate);
+                rr[nrr] = (index - previous) * 1000.0 / _sampleRate;
+                rrTime[nrr] = (index - windowStart) / (60.0 * _sampleRate);
                 nrr++;
                 run = b.FastWide ? run + 1 : 0;
                 maxRun = Math.Max(maxRun, run);
             }
 
-            previous = b.Index;
+            previous = index;
         }
 
         var intervals = rr[..nrr];

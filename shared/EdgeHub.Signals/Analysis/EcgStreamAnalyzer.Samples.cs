@@ -15,11 +15,12 @@ public sealed partial class EcgStreamAnalyzer
     /// <summary>Signal-quality tallies for one second of signal (block = sample index / sample rate).</summary>
     private struct QualityBlock
     {
+        // Eight-byte fields first: 40 bytes a block, no padding.
         public long Block;
+        public double DiffSquares;
         public int Count;
         public int Saturated;
         public int LeadOff;
-        public double DiffSquares;
         public int Rough;
         public float BaselineMin;
         public float BaselineMax;
@@ -114,7 +115,7 @@ public sealed partial class EcgStreamAnalyzer
         var fastWide = rrMs < FastRrMs && beat.WidthMs > WideQrsMs;
         _fastWideRun = fastWide ? _fastWideRun + 1 : 0;
         ref var slot = ref _beats[_beatHead];
-        slot.Index = beat.SampleIndex;
+        slot.IndexLow = (uint)beat.SampleIndex;
         slot.AmplitudeMv = beat.AmplitudeMv;
         slot.WidthMs = beat.WidthMs;
         slot.Premature = beat.Premature;

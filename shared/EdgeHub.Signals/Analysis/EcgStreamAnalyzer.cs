@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EdgeHub.Contracts;
 
 namespace EdgeHub.Signals;
@@ -97,7 +98,8 @@ public sealed partial class EcgStreamAnalyzer
     public bool WindowReady => _samples >= (long)FeatureSchema.WindowSeconds * _sampleRate;
 
     /// <summary>Bytes of signal state this analyzer holds (arrays included), for capacity planning.</summary>
-    public int ApproximateBytes => 200 + _strip.Length * sizeof(short) + MaxBeats * 24 + _blocks.Length * 48 + _detector.ApproximateBytes;
+    public int ApproximateBytes =>
+        200 + _strip.Length * sizeof(short) + MaxBeats * Unsafe.SizeOf<BeatRecord>() + _blocks.Length * Unsafe.SizeOf<QualityBlock>() + _detector.ApproximateBytes;
 
     /// <summary>
     /// Appends one frame: converts samples to mV as (raw − Baseline) / Gain, runs them through the detector and updates beats,
@@ -124,6 +126,7 @@ public sealed partial class EcgStreamAnalyzer
             throw new ArgumentException($"frame gain must be a positive number of ADC units per mV, got {frame.Gain}", nameof(frame));
         }
 
+        ForgetStaleBeats();
         var scale = 1f / frame.Gain;
         var baseline = frame.Baseline;
         foreach (var raw in frame.Samples)
@@ -191,7 +194,7 @@ public sealed partial class EcgStreamAnalyzer
         {
             var newer = BeatAt(_beatCount - pairs + k);
             var older = BeatAt(_beatCount - pairs + k - 1);
-            destination[k] = (newer.Index - older.Index) * 1000.0 / _sampleRate;
+            destination[k] = (IndexOf(newer) - IndexOf(older)) * 1000.0 / _sampleRate;
         }
 
         return pairs;
@@ -200,9 +203,29 @@ public sealed partial class EcgStreamAnalyzer
     /// <summary>The i-th stored beat, oldest first (0 ≤ i &lt; _beatCount).</summary>
     private ref BeatRecord BeatAt(int i) => ref _beats[(_beatHead - _beatCount + i + MaxBeats) % MaxBeats];
 
+    /// <summary>
+    /// The sample index of a stored beat. Beats keep only the low 32 bits of their index (16 bytes a beat instead of 24):
+    /// a beat is never ahead of the stream, so its distance back from <see cref="_samples"/> is exact while it is under
+    /// 2^32 samples, and <see cref="ForgetStaleBeats"/> drops beats long before they get that old.
+    /// </summary>
+    private long IndexOf(in BeatRecord beat) => _samples - (uint)((uint)_samples - beat.IndexLow);
+
+    /// <summary>
+    /// Drops the beat history once the newest beat is 2^31 samples old (25 days at 1000 Hz, 99 days at 250 Hz of signal
+    /// without a beat), before <see cref="IndexOf"/> could mistake its age.
+    /// </summary>
+    private void ForgetStaleBeats()
+    {
+        if (_beatCount > 0 && _samples - _lastBeat >= int.MaxValue)
+        {
+            Array.Clear(_beats);
+            _beatCount = _beatHead = 0;
+        }
+    }
+
     private struct BeatRecord
     {
-        public long Index;
+        public uint IndexLow;
         public float AmplitudeMv;
         public float WidthMs;
         public bool Premature;

@@ -19,8 +19,8 @@ public sealed partial class QrsDetector
     private readonly int _filterDelay, _derivSpan, _mwiLength, _decisionWait, _refractory, _tWaveWindow, _peakTimeout, _learning;
     private readonly int _ringLength, _ringMask;
     private readonly float[] _bp, _slope, _raw, _mwiRing;
-    private readonly double[] _qrsPeaks = new double[History], _qrsSlopes = new double[History], _noisePeaks = new double[History], _rr = new double[History];
-    private readonly double[] _sortScratch = new double[History];
+    // Held inline (no array objects): a detector per device, thousands of devices per edge.
+    private HistoryValues _qrsPeaks, _qrsSlopes, _noisePeaks, _rr;
     private Biquad _hp, _lp1, _lp2;
     private long _n;
     private float _lastRaw;
@@ -54,10 +54,10 @@ public sealed partial class QrsDetector
         Array.Clear(_slope);
         Array.Clear(_raw);
         Array.Clear(_mwiRing);
-        Array.Clear(_qrsPeaks);
-        Array.Clear(_qrsSlopes);
-        Array.Clear(_noisePeaks);
-        Array.Clear(_rr);
+        _qrsPeaks = default;
+        _qrsSlopes = default;
+        _noisePeaks = default;
+        _rr = default;
         _n = 0;
         _lastRaw = 0;
         _mwiIndex = 0;
@@ -147,7 +147,7 @@ public sealed partial class QrsDetector
             if (n + 1 >= _learning)
             {
                 // Seed the QRS peak history with the largest peak seen while learning; the noise history starts at zero.
-                Array.Fill(_qrsPeaks, _learnMax);
+                ((Span<double>)_qrsPeaks).Fill(_learnMax);
                 _learned = _learnMax > 0;
                 _learnMax = 0;
             }
@@ -250,11 +250,12 @@ public sealed partial class QrsDetector
         return true;
     }
 
-    private double Median(double[] values)
+    private static double Median(HistoryValues values)
     {
-        values.CopyTo(_sortScratch, 0);
-        Array.Sort(_sortScratch);
-        return (_sortScratch[History / 2 - 1] + _sortScratch[History / 2]) / 2;
+        // values is a copy: sorting it leaves the history in arrival order.
+        Span<double> sorted = values;
+        sorted.Sort();
+        return (sorted[History / 2 - 1] + sorted[History / 2]) / 2;
     }
 
     private double RrMean()
@@ -282,5 +283,12 @@ public sealed partial class QrsDetector
         }
 
         return max;
+    }
+
+    /// <summary>The last <see cref="History"/> values of one quantity, stored inside the detector.</summary>
+    [System.Runtime.CompilerServices.InlineArray(History)]
+    private struct HistoryValues
+    {
+        private double _element;
     }
 }

@@ -52,7 +52,7 @@ public sealed partial class QrsDetector
     public double MeanRrSeconds => _rrCount == 0 ? 0 : RrMean() / SampleRate;
 
     /// <summary>Bytes held in this detector's buffers and fields (for memory budgeting).</summary>
-    public int ApproximateBytes => 320 + (3 * _ringLength + _mwiLength) * sizeof(float) + 5 * History * sizeof(double);
+    public int ApproximateBytes => 320 + (3 * _ringLength + _mwiLength) * sizeof(float) + 4 * History * sizeof(double);
 
     /// <summary>Samples processed since construction or <see cref="Reset"/>.</summary>
     public long SamplesProcessed => _n;
