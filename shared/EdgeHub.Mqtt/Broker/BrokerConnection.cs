@@ -32,7 +32,7 @@ internal sealed partial class BrokerConnection : IDisposable
 
     private readonly MqttBroker _broker;
     private readonly Stream _stream;
-    private readonly PipeReader _input;
+    private readonly ReceiveBuffer _input;
     private readonly PipeWriter _output;
     private readonly OutboundQueue<Outbound> _outbound = new();
     private readonly MqttPacketDecoder _decoder = new();
@@ -51,7 +51,7 @@ internal sealed partial class BrokerConnection : IDisposable
         _stream = stream;
         _logger = logger;
         Remote = remote?.ToString() ?? "?";
-        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 8192, useZeroByteReads: true));
+        _input = new ReceiveBuffer(stream, broker.Options.MaxPacketSize);
         _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16384));
         _decoder.MaximumPacketSize = broker.Options.MaxPacketSize;
         _decoder.ReusePublishPacket = true;
@@ -166,8 +166,7 @@ internal sealed partial class BrokerConnection : IDisposable
             return;
         }
         _outbound.TryComplete();
-        // Ends a pending read (sticky when none is pending); no cancellation token per read: its registration cost memory on every idle connection.
-        _input.CancelPendingRead();
+        // Disposing the stream (below) ends a pending read with an exception: no cancellation token per read.
         try
         {
             _stream.Dispose();
@@ -204,7 +203,7 @@ internal sealed partial class BrokerConnection : IDisposable
             // Let queued packets (CONNACK with a failure code, DISCONNECT) reach the peer, but not forever.
             await Task.WhenAny(writer, Task.Delay(2000)).ConfigureAwait(false);
             Abort();
-            await _input.CompleteAsync().ConfigureAwait(false);
+            _input.Release();
             _broker.OnConnectionClosed(this);
             // The write loop may still be inside an encode when the socket is aborted: the encoder's pooled buffer goes back
             // only once the loop has ended. Returning it earlier let the loop return or write the same array after another
@@ -223,10 +222,9 @@ internal sealed partial class BrokerConnection : IDisposable
 
     private async Task ReadLoopAsync()
     {
-        while (true)
+        while (await _input.FillAsync().ConfigureAwait(false))
         {
-            var result = await _input.ReadAsync().ConfigureAwait(false);
-            var buffer = result.Buffer;
+            var buffer = _input.Data;
             var consumed = buffer.Start;
             try
             {
@@ -243,11 +241,7 @@ internal sealed partial class BrokerConnection : IDisposable
             }
             finally
             {
-                _input.AdvanceTo(consumed, buffer.End);
-            }
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                return;
+                _input.Consume(buffer.Slice(buffer.Start, consumed).Length);
             }
         }
     }
