@@ -20,13 +20,21 @@ namespace EdgeHub.Bench;
 /// </summary>
 public static class PipelineBench
 {
-    /// <summary>Runs the benchmark; args: --rates 2500,5000,10000,20000 --seconds 10, or --profile [--devices N] [--seconds S].</summary>
+    /// <summary>
+    /// Runs the benchmark; args: --rates 2500,5000,10000,20000 --seconds 10, or --profile [--devices N] [--seconds S]
+    /// (<see cref="PipelineProfile"/>), or --heap [--devices N] [--seconds S] (<see cref="PipelineHeap"/>).
+    /// </summary>
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (args.Contains("--profile"))
         {
             return PipelineProfile.Run(BenchSuite.IntArg(args, "--devices", 2_000), BenchSuite.IntArg(args, "--seconds", 15), Console.Out);
+        }
+
+        if (args.Contains("--heap"))
+        {
+            return await PipelineHeap.RunAsync(BenchSuite.IntArg(args, "--devices", 10_000), BenchSuite.IntArg(args, "--seconds", 30), Console.Out, ct);
         }
 
         var rates = RatesArg(args) ?? [2_500, 5_000, 10_000, 20_000, 30_000];
@@ -199,7 +207,8 @@ public static class PipelineBench
         };
     }
 
-    private static async Task AssignModelAsync(int port, System.Security.Cryptography.ECDsa key, byte[] onnx, CancellationToken ct)
+    /// <summary>Publishes the signed bench model as the region's retained assignment on the hub broker.</summary>
+    internal static async Task AssignModelAsync(int port, System.Security.Cryptography.ECDsa key, byte[] onnx, CancellationToken ct)
     {
         var assignment = new ModelAssignment
         {

@@ -159,6 +159,23 @@ public sealed class DeltaBuilder
         return DeltaFileFormat.Write(_batch, compression, new DeltaFileIdentity(_edgeId, deltaId, sequence));
     }
 
+    /// <summary>
+    /// Lets go of the rows' strings (ids, pseudonyms, model versions) once the delta is built; the other columns stay until
+    /// <see cref="Reset"/>. Held until the next seal, thousands of strings per delta outlived two GCs and died in gen 2,
+    /// where only a full GC frees them (at 10,000 windows a second: megabytes a second of gen 2 growth).
+    /// </summary>
+    public void ReleaseStrings()
+    {
+        var fields = _batch.Schema.Fields;
+        for (var c = 0; c < fields.Count; c++)
+        {
+            if (fields[c].Type is ParquetType.String)
+            {
+                Array.Clear(_batch.String(c), 0, Rows);
+            }
+        }
+    }
+
     private const string RowKindWindowName = DeltaSchema.RowKindWindow;
     private const string RowKindLabelName = DeltaSchema.RowKindLabel;
 

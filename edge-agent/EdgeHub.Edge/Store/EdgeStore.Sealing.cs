@@ -74,6 +74,7 @@ public sealed partial class EdgeStore
             }
 
             var bytes = builder.Build(deltaId, seq, compression);
+            builder.ReleaseStrings();
             var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
             Stamp("windows", seq, maxWindowId, tx);
             Stamp("label_rows", seq, maxLabelId, tx);
