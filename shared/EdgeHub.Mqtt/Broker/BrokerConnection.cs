@@ -51,7 +51,7 @@ internal sealed partial class BrokerConnection : IDisposable
         _stream = stream;
         _logger = logger;
         Remote = remote?.ToString() ?? "?";
-        _input = new ReceiveBuffer(stream, broker.Options.MaxPacketSize);
+        _input = new ReceiveBuffer(broker.Options.MaxPacketSize);
         _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16384));
         _decoder.MaximumPacketSize = broker.Options.MaxPacketSize;
         _decoder.ReusePublishPacket = true;
@@ -217,13 +217,26 @@ internal sealed partial class BrokerConnection : IDisposable
             {
                 _logger.LogWarning("write loop of {Remote} ({ClientId}) did not end after the socket closed; its buffers are left to the GC", Remote, ClientId);
             }
+            _broker.OnConnectionEnded();
         }
     }
 
     private async Task ReadLoopAsync()
     {
-        while (await _input.FillAsync().ConfigureAwait(false))
+        while (true)
         {
+            if (_input.IsEmpty)
+            {
+                // Quiet: hold no buffer while waiting for the next bytes.
+                _input.Release();
+                await _stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+            }
+            var read = await _stream.ReadAsync(_input.ReadTarget()).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return;
+            }
+            _input.Advance(read);
             var buffer = _input.Data;
             var consumed = buffer.Start;
             try

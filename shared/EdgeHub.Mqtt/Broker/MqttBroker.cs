@@ -154,11 +154,14 @@ public sealed partial class MqttBroker : IAsyncDisposable
             _logger.LogWarning("refusing {Remote}: connection limit {Max} reached", socket.RemoteEndPoint, Options.MaxConnections);
             connection.RefuseWhenConnecting = Protocol.MqttReasonCode.ServerBusy;
         }
-        await connection.RunAsync().ConfigureAwait(false);
-        Interlocked.Increment(ref _connectionsEnded);
+        // Not awaited: this method's state machine would otherwise stay allocated for the connection's whole life.
+        _ = connection.RunAsync();
     }
 
     private long _connectionsEnded;
+
+    /// <summary>Called by a connection when its teardown has finished.</summary>
+    internal void OnConnectionEnded() => Interlocked.Increment(ref _connectionsEnded);
 
     /// <summary>Connections whose teardown has finished: both loops ended and their buffers were given back (tests).</summary>
     internal long ConnectionsEnded => Interlocked.Read(ref _connectionsEnded);

@@ -3,42 +3,44 @@ using System.Buffers;
 namespace EdgeHub.Mqtt.Broker;
 
 /// <summary>
-/// The receive side of one broker connection. It holds no memory while the connection is quiet: with nothing buffered
-/// it waits with a zero-byte read, rents a 64 KB array only when bytes arrive, and gives it back once every byte has been
-/// handled. A pipe reader did the same reading but cost ~1 KB per connection even when idle (its own cancellation source
+/// The receive buffer of one broker connection. It holds no memory while the connection is quiet: with nothing buffered
+/// the read loop releases it and waits with a zero-byte read; a 64 KB array is rented only when bytes arrive and goes
+/// back once every byte has been handled. A pipe reader did the same reading but cost ~1 KB per connection even when idle (its own cancellation source
 /// and the registration of every pending read), which an edge with 10,000 monitors connected pays 10,000 times.
 /// A packet larger than the array grows it (up to the broker's maximum packet size, which the decoder enforces).
 /// </summary>
-internal sealed class ReceiveBuffer(Stream stream, int maxPacketSize)
+internal sealed class ReceiveBuffer(int maxPacketSize)
 {
     private const int ReadSize = 64 * 1024;
     private byte[] _buffer = [];
     private int _start, _end;
 
-    /// <summary>Bytes received and not yet consumed (valid until the next <see cref="FillAsync"/> or <see cref="Release"/>).</summary>
+    /// <summary>Bytes received and not yet consumed (valid until the next <see cref="ReadTarget"/> or <see cref="Release"/>).</summary>
     public ReadOnlySequence<byte> Data => new(_buffer, _start, _end - _start);
 
-    /// <summary>Reads more bytes; false at the end of the stream. Throws what the stream throws (closed, reset).</summary>
-    public async ValueTask<bool> FillAsync()
+    /// <summary>True when nothing is buffered: the caller waits with a zero-byte read before <see cref="ReadTarget"/>.</summary>
+    public bool IsEmpty => _start == _end;
+
+    /// <summary>
+    /// Where the next read goes: rents the array after a quiet wait, makes room behind a partial packet, or grows the
+    /// array for a packet larger than it. (The read loop awaits the stream itself: an async helper here allocated a
+    /// state machine on every read that waited.)
+    /// </summary>
+    public Memory<byte> ReadTarget()
     {
-        if (_start == _end)
+        if (_buffer.Length == 0)
         {
-            Release();
-            await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
             _buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
         }
         else if (_end == _buffer.Length)
         {
             MakeRoom();
         }
-        var n = await stream.ReadAsync(_buffer.AsMemory(_end)).ConfigureAwait(false);
-        if (n == 0)
-        {
-            return false;
-        }
-        _end += n;
-        return true;
+        return _buffer.AsMemory(_end);
     }
+
+    /// <summary>Records <paramref name="count"/> bytes read into <see cref="ReadTarget"/>.</summary>
+    public void Advance(int count) => _end += count;
 
     /// <summary>Marks the first <paramref name="count"/> bytes of <see cref="Data"/> as handled.</summary>
     public void Consume(long count)
