@@ -143,12 +143,17 @@ internal sealed class BrokerSession
     {
         var id = NextId();
         _inflight[id] = new Inflight { Message = q.Message, Qos = q.Qos, Retain = q.Retain, SubscriptionIds = q.SubscriptionIds, Sequence = q.Sequence };
-        if (q.Qos == MqttQos.ExactlyOnce && Journal is { } journal)
+        if (Journal is { } journal)
         {
-            // The connection flushes the journal before these bytes reach the socket: the client may hold this
-            // identifier for the message, so a resend after a crash must use it again.
+            // §4.4: a resend uses the original packet identifier, also after a restart. QoS 2: the connection flushes
+            // the journal before these bytes reach the socket (the client may hold this identifier for the message, so
+            // a new one would deliver it twice). QoS 1: the record rides the next flush; should the broker die first,
+            // the resend gets a new identifier, which at-least-once delivery tolerates.
             journal.Sent(this, q.Sequence, id);
-            connection.JournalBeforeWrite = true;
+            if (q.Qos == MqttQos.ExactlyOnce)
+            {
+                connection.JournalBeforeWrite = true;
+            }
         }
         connection.TrySendPublish(q.Message, q.Qos, id, q.Retain, false, q.SubscriptionIds);
     }
@@ -319,7 +324,7 @@ internal sealed class BrokerSession
 
     /// <summary>
     /// Writes everything the session owes and holds into <paramref name="journal"/> (it just became persistent):
-    /// undelivered messages in delivery order, the identifiers of QoS 2 messages sent or released, and incoming QoS 2
+    /// undelivered messages in delivery order, the identifiers of messages sent or released, and incoming QoS 2
     /// identifiers. Call under <see cref="Sync"/> (the entries' references keep the payloads valid while they are written).
     /// </summary>
     public void JournalAllLocked(ISessionJournal journal)
@@ -334,10 +339,7 @@ internal sealed class BrokerSession
                 continue;
             }
             journal.Enqueued(this, new Queued(e.Message, e.Qos, e.Retain, e.SubscriptionIds, e.Sequence));
-            if (e.Qos == MqttQos.ExactlyOnce)
-            {
-                journal.Sent(this, e.Sequence, id);
-            }
+            journal.Sent(this, e.Sequence, id);
         }
         foreach (var q in _queue)
         {
