@@ -52,6 +52,17 @@ internal static class PipelineHeap
         var hub = await PipelineBenchHub.StartAsync(hubBroker.Port, "bench", "bench-edge", ct);
         await PipelineBench.AssignModelAsync(hubBroker.Port, key, onnx, ct);
 
+        // The devices' feedback subscriptions, as the simulator makes them (one SUBSCRIBE per 100 devices), built up front.
+        var subscriptions = new List<MqttSubscription>[(devices + 99) / 100];
+        for (var g = 0; g < subscriptions.Length; g++)
+        {
+            subscriptions[g] = [];
+            for (var d = g * 100; d < Math.Min(devices, (g + 1) * 100); d++)
+            {
+                subscriptions[g].Add(new MqttSubscription(Topics.Feedback(DeviceId(d)), MqttQos.AtMostOnce));
+            }
+        }
+
         var baseline = GC.GetTotalMemory(forceFullCollection: true);
         var options = new EdgeOptions
         {
@@ -70,7 +81,15 @@ internal static class PipelineHeap
         var started = GC.GetTotalMemory(forceFullCollection: true) - baseline;
 
         var client = new MqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = agent.DeviceBrokerPort, ClientId = "bench-heap-feeder" });
+        client.MessageReceived = (_, _) => ValueTask.CompletedTask;
         await client.ConnectAsync(ct);
+        var connected = GC.GetTotalMemory(forceFullCollection: true);
+        foreach (var group in subscriptions)
+        {
+            await client.SubscribeAsync(group, ct);
+        }
+
+        var subscribed = GC.GetTotalMemory(forceFullCollection: true) - connected;
         var sampler = new AllocationSampler();
         var t0 = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
@@ -97,6 +116,7 @@ internal static class PipelineHeap
         var live = GC.GetTotalMemory(forceFullCollection: true) - baseline;
         var after = GC.GetGCMemoryInfo();
         output.WriteLine($"agent in process, {devices} devices x {seconds} s at 1 frame/s ({agent.FramesProcessed} frames processed, {agent.Devices.Count} devices tracked, {agent.Alerts.ActiveCount} alerts active, {hub.Acked} deltas acked)");
+        output.WriteLine($"feedback subscriptions of {devices} devices in the embedded broker (and the subscribing client's records): {subscribed / 1e6:F1} MB, {subscribed / (double)devices:F0} B per device");
         output.WriteLine($"live managed bytes the agent holds: started {started / 1e6:F1} MB, with devices {live / 1e6:F1} MB ({(live - started) / (double)devices:F0} B per device)");
         output.WriteLine($"GC before the final full GC: heap {beforeGc.HeapSizeBytes / 1e6:F1} MB, committed {beforeGc.TotalCommittedBytes / 1e6:F1} MB; after: heap {after.HeapSizeBytes / 1e6:F1} MB, committed {after.TotalCommittedBytes / 1e6:F1} MB");
         output.WriteLine($"GCs during the feed: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)} (whole process)");
@@ -147,6 +167,8 @@ internal static class PipelineHeap
         return bytes;
     }
 
+    private static string DeviceId(int d) => "dev-" + d.ToString("D5", CultureInfo.InvariantCulture);
+
     private static (string[] Topics, byte[][][] Frames) Encode(int devices)
     {
         var topics = new string[devices];
@@ -155,8 +177,7 @@ internal static class PipelineHeap
         var start = DateTimeOffset.UtcNow;
         for (var d = 0; d < devices; d++)
         {
-            var id = "dev-" + d.ToString("D5", CultureInfo.InvariantCulture);
-            topics[d] = Topics.Telemetry(id);
+            topics[d] = Topics.Telemetry(DeviceId(d));
             frame.PatientId = "patient-" + d.ToString("D5", CultureInfo.InvariantCulture);
             frame.Bed = "bed-" + (d % 40).ToString(CultureInfo.InvariantCulture);
             var source = new SyntheticEcg(250, d);

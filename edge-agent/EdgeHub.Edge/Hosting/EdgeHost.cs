@@ -28,6 +28,7 @@ public static class EdgeHost
     public static WebApplication Build(string? configFile, string[]? args = null, Action<EdgeOptions>? configure = null)
     {
         QuietThreadPool();
+        MallocArenas.Limit();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
         if (configFile is not null)
         {
