@@ -17,6 +17,8 @@ internal sealed class PipelineBenchAgent : IDisposable
     private readonly Process _process;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
+    private bool _disposed;
+
     private PipelineBenchAgent(Process process, int brokerPort, int httpPort)
     {
         _process = process;
@@ -155,6 +157,12 @@ internal sealed class PipelineBenchAgent : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         try
         {
             if (!_process.HasExited)
