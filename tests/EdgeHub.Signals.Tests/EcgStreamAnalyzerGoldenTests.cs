@@ -6,8 +6,8 @@ namespace EdgeHub.Signals.Tests;
 /// The analyzer's outputs, bit for bit, over whole MIT-BIH records and a synthetic 250 Hz stream: every second's features
 /// (once a window is ready), heart rate, seconds since the last beat, VT-like run length and the final strip are folded
 /// into one hash. The expected hashes were recorded with the analyzer before its per-device memory was compacted (beats
-/// stored in 16 bytes with a 32-bit index, quality blocks without padding, detector histories held inline), so any change
-/// to what the edge computes — not merely to how it stores it — fails here.
+/// stored in 12 bytes with a 32-bit index and their flags as bits, quality blocks of 32 bytes with 16-bit counts, detector
+/// histories held inline), so any change to what the edge computes — not merely to how it stores it — fails here.
 /// </summary>
 public class EcgStreamAnalyzerGoldenTests
 {

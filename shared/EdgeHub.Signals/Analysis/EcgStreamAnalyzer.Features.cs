@@ -28,7 +28,8 @@ public sealed partial class EcgStreamAnalyzer
         long previous = -1;
         for (var i = 0; i < _beatCount; i++)
         {
-            ref var b = ref BeatAt(i);
+            var slot = SlotOf(i);
+            ref var b = ref _beats[slot];
             var index = IndexOf(b);
             if (index < windowStart)
             {
@@ -37,7 +38,7 @@ public sealed partial class EcgStreamAnalyzer
             }
 
             beats++;
-            premature += b.Premature ? 1 : 0;
+            premature += Flag(_premature, slot) ? 1 : 0;
             wide += b.WidthMs > WideQrsMs ? 1 : 0;
             widthSum += b.WidthMs;
             widthMax = Math.Max(widthMax, b.WidthMs);
@@ -48,7 +49,7 @@ public sealed partial class EcgStreamAnalyzer
                 rr[nrr] = (index - previous) * 1000.0 / _sampleRate;
                 rrTime[nrr] = (index - windowStart) / (60.0 * _sampleRate);
                 nrr++;
-                run = b.FastWide ? run + 1 : 0;
+                run = Flag(_fastWide, slot) ? run + 1 : 0;
                 maxRun = Math.Max(maxRun, run);
             }
 

@@ -15,15 +15,15 @@ public sealed partial class EcgStreamAnalyzer
     /// <summary>Signal-quality tallies for one second of signal (block = sample index / sample rate).</summary>
     private struct QualityBlock
     {
-        // Eight-byte fields first: 40 bytes a block, no padding.
+        // 32 bytes a block: counts are of one second's samples (≤ 1000 at 1000 Hz; lead-off at most twice that), so 16 bits.
         public long Block;
         public double DiffSquares;
-        public int Count;
-        public int Saturated;
-        public int LeadOff;
-        public int Rough;
         public float BaselineMin;
         public float BaselineMax;
+        public ushort Count;
+        public ushort Saturated;
+        public ushort LeadOff;
+        public ushort Rough;
 
         public readonly bool Noisy => Count > 1 && (Rough > NoisyRoughFraction * Count || BaselineMax - BaselineMin > NoisyWanderMv);
     }
@@ -60,7 +60,7 @@ public sealed partial class EcgStreamAnalyzer
         {
             var d = mv - _prevMv;
             block.DiffSquares += (double)d * d;
-            block.Rough += Math.Abs(d) > RoughStepMv ? 1 : 0;
+            block.Rough += (ushort)(Math.Abs(d) > RoughStepMv ? 1 : 0);
         }
 
         var clipped = raw == short.MaxValue || raw == short.MinValue || (index > 0 && raw == _prevRaw && Math.Abs(mv) >= SaturationMv);
@@ -115,11 +115,11 @@ public sealed partial class EcgStreamAnalyzer
         var fastWide = rrMs < FastRrMs && beat.WidthMs > WideQrsMs;
         _fastWideRun = fastWide ? _fastWideRun + 1 : 0;
         ref var slot = ref _beats[_beatHead];
+        _premature = WithFlag(_premature, _beatHead, beat.Premature);
+        _fastWide = WithFlag(_fastWide, _beatHead, fastWide);
         slot.IndexLow = (uint)beat.SampleIndex;
         slot.AmplitudeMv = beat.AmplitudeMv;
         slot.WidthMs = beat.WidthMs;
-        slot.Premature = beat.Premature;
-        slot.FastWide = fastWide;
         _beatHead = (_beatHead + 1) % MaxBeats;
         _beatCount = Math.Min(_beatCount + 1, MaxBeats);
         _lastBeat = beat.SampleIndex;

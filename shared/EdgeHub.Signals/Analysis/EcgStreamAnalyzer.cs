@@ -22,6 +22,7 @@ public sealed partial class EcgStreamAnalyzer
     private readonly int _stripSeconds;
     private short[] _strip;
     private readonly BeatRecord[] _beats = new BeatRecord[MaxBeats];
+    private ulong _premature, _fastWide; // one bit per slot of _beats (MaxBeats = 64)
     private readonly QualityBlock[] _blocks = new QualityBlock[FeatureSchema.WindowSeconds + 1];
     private int _beatCount, _beatHead;
     private int _stripPos, _blockSlot, _blockSample;
@@ -166,6 +167,7 @@ public sealed partial class EcgStreamAnalyzer
         }
 
         Array.Clear(_beats);
+        _premature = _fastWide = 0;
         Array.Clear(_blocks);
         _beatCount = _beatHead = 0;
         _samples = 0;
@@ -201,10 +203,18 @@ public sealed partial class EcgStreamAnalyzer
     }
 
     /// <summary>The i-th stored beat, oldest first (0 ≤ i &lt; _beatCount).</summary>
-    private ref BeatRecord BeatAt(int i) => ref _beats[(_beatHead - _beatCount + i + MaxBeats) % MaxBeats];
+    private ref BeatRecord BeatAt(int i) => ref _beats[SlotOf(i)];
+
+    /// <summary>The slot of _beats holding the i-th stored beat, oldest first.</summary>
+    private int SlotOf(int i) => (_beatHead - _beatCount + i + MaxBeats) % MaxBeats;
+
+    /// <summary>Whether the beat in <paramref name="slot"/> has the flag of <paramref name="mask"/> set.</summary>
+    private static bool Flag(ulong mask, int slot) => (mask & (1UL << slot)) != 0;
+
+    private static ulong WithFlag(ulong mask, int slot, bool value) => value ? mask | (1UL << slot) : mask & ~(1UL << slot);
 
     /// <summary>
-    /// The sample index of a stored beat. Beats keep only the low 32 bits of their index (16 bytes a beat instead of 24):
+    /// The sample index of a stored beat. Beats keep only the low 32 bits of their index (12 bytes a beat instead of 24):
     /// a beat is never ahead of the stream, so its distance back from <see cref="_samples"/> is exact while it is under
     /// 2^32 samples, and <see cref="ForgetStaleBeats"/> drops beats long before they get that old.
     /// </summary>
@@ -219,16 +229,16 @@ public sealed partial class EcgStreamAnalyzer
         if (_beatCount > 0 && _samples - _lastBeat >= int.MaxValue)
         {
             Array.Clear(_beats);
+            _premature = _fastWide = 0;
             _beatCount = _beatHead = 0;
         }
     }
 
+    /// <summary>A detected beat: 12 bytes (its premature and fast-wide flags are bits of _premature and _fastWide).</summary>
     private struct BeatRecord
     {
         public uint IndexLow;
         public float AmplitudeMv;
         public float WidthMs;
-        public bool Premature;
-        public bool FastWide;
     }
 }
