@@ -266,4 +266,39 @@ public sealed class LocalSubscriptionTests
         var ex = Assert.Throws<ArgumentException>(() => broker.SubscribeLocal("a/#/b", MqttQos.AtLeastOnce, (_, _) => ValueTask.CompletedTask));
         Assert.Contains("not a valid topic filter", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ReplayRetained_OnlyWhenAsked_FlaggedRetained_NeverToSharedSubscriptions()
+    {
+        await using var broker = await TestSupport.StartBrokerAsync();
+        await using var raw = await RawConnection.ConnectAsync(broker.Port, "publisher");
+        var retained = Publish("cfg/region/model", "v7", MqttQos.AtLeastOnce, id: 1);
+        retained.Retain = true;
+        await raw.SendAsync(retained);
+        await ReadPubAckAsync(raw);
+
+        var replayed = new ConcurrentQueue<string>();
+        ValueTask Record(LocalMessage m, CancellationToken ct)
+        {
+            replayed.Enqueue($"{m.Topic}={Encoding.UTF8.GetString(m.Payload.Span)} retain={m.Retain} qos={(int)m.Qos}");
+            return ValueTask.CompletedTask;
+        }
+
+        using (broker.SubscribeLocal("cfg/#", MqttQos.AtLeastOnce, Record))
+        {
+            Assert.Empty(replayed); // not asked for
+        }
+        using (broker.SubscribeLocal("$share/g/cfg/#", MqttQos.AtLeastOnce, Record, replayRetained: true))
+        {
+            Assert.Empty(replayed); // never for a shared subscription (§4.8.2), as for network sessions
+        }
+        using (broker.SubscribeLocal("cfg/+/model", MqttQos.AtMostOnce, Record, replayRetained: true))
+        {
+            // Replayed inline, before SubscribeLocal returned, at the subscription's QoS.
+            Assert.Equal(["cfg/region/model=v7 retain=True qos=0"], replayed.ToArray());
+            await raw.SendAsync(Publish("cfg/region/model", "v8", MqttQos.AtLeastOnce, id: 2));
+            await ReadPubAckAsync(raw);
+            Assert.Equal(["cfg/region/model=v7 retain=True qos=0", "cfg/region/model=v8 retain=False qos=0"], replayed.ToArray());
+        }
+    }
 }

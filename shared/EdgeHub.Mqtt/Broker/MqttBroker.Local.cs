@@ -19,10 +19,11 @@ public readonly struct LocalMessage
 {
     private readonly BrokerMessage _message;
 
-    internal LocalMessage(BrokerMessage message, MqttQos qos)
+    internal LocalMessage(BrokerMessage message, MqttQos qos, bool retain = false)
     {
         _message = message;
         Qos = qos;
+        Retain = retain;
     }
 
     /// <summary>The topic name.</summary>
@@ -33,6 +34,9 @@ public readonly struct LocalMessage
 
     /// <summary>Delivery QoS: the lower of the published QoS and the subscription's maximum.</summary>
     public MqttQos Qos { get; }
+
+    /// <summary>True for a retained message replayed when the subscription was made (live messages: false).</summary>
+    public bool Retain { get; }
 
     /// <summary>v5 content type, if any.</summary>
     public string? ContentType => _message.ContentType;
@@ -75,7 +79,7 @@ public readonly struct LocalPayloadReference : IDisposable
 /// network sessions, no scan), called inline on the publisher's connection (no encode, no socket, no thread hop). ACLs do
 /// not apply (the subscriber is trusted code). Shared subscriptions (<c>$share/g/filter</c>) spread messages over the
 /// local members of a group; No Local skips messages published in process (<c>Publish</c>). Retained messages are
-/// not replayed to local subscribers.
+/// replayed when asked for (not to shared subscriptions, as for network sessions).
 /// </summary>
 public sealed partial class MqttBroker
 {
@@ -145,7 +149,12 @@ public sealed partial class MqttBroker
     /// <param name="maxQos">Highest QoS delivered; at 1 or 2 the publisher's acknowledgement waits for the handler.</param>
     /// <param name="handler">Called inline on the publishing connection; must not block.</param>
     /// <param name="noLocal">Skip messages published in process through <c>Publish</c>.</param>
-    public IDisposable SubscribeLocal(string filter, MqttQos maxQos, LocalMessageHandler handler, bool noLocal = false)
+    /// <param name="replayRetained">
+    /// Call the handler, before returning, with the retained messages matching the filter (flagged
+    /// <see cref="LocalMessage.Retain"/>; never for a shared subscription). A message published while this runs may
+    /// arrive both live and retained, as over the network.
+    /// </param>
+    public IDisposable SubscribeLocal(string filter, MqttQos maxQos, LocalMessageHandler handler, bool noLocal = false, bool replayRetained = false)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(handler);
@@ -166,7 +175,28 @@ public sealed partial class MqttBroker
         var local = new LocalSubscriber(key, sub, handler, noLocal);
         _localSubscribers[key] = local;
         _localTree.Add(sub);
+        if (replayRetained && group is null)
+        {
+            ReplayRetained(local, topicFilter, maxQos);
+        }
         return new LocalSubscription(this, local);
+    }
+
+    /// <summary>Hands the retained messages matching <paramref name="topicFilter"/> to a new local subscriber (§3.3.1.3).</summary>
+    private void ReplayRetained(LocalSubscriber local, string topicFilter, MqttQos maxQos)
+    {
+        var retained = new List<BrokerMessage>();
+        _retained.Match(topicFilter, retained);
+        foreach (var m in retained)
+        {
+            if (local.NoLocal && m.SenderClientId is null)
+            {
+                continue;
+            }
+            // Nobody waits on the outcome (no publisher to acknowledge); a failure was logged like any handler's.
+            InvokeLocal(local, m, m.Qos < maxQos ? m.Qos : maxQos, retain: true)?.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
     }
 
     private sealed class LocalSubscription(MqttBroker broker, LocalSubscriber local) : IDisposable
@@ -235,12 +265,12 @@ public sealed partial class MqttBroker
     }
 
     /// <summary>Runs one handler; returns null when it finished inline, else a task that holds a payload reference until it ends.</summary>
-    private Task? InvokeLocal(LocalSubscriber local, BrokerMessage message, MqttQos qos)
+    private Task? InvokeLocal(LocalSubscriber local, BrokerMessage message, MqttQos qos, bool retain = false)
     {
         ValueTask done;
         try
         {
-            done = local.Handler(new LocalMessage(message, qos), _stopping?.Token ?? CancellationToken.None);
+            done = local.Handler(new LocalMessage(message, qos, retain), _stopping?.Token ?? CancellationToken.None);
         }
         catch (Exception ex)
         {
