@@ -65,7 +65,7 @@ public sealed partial class ModelManager
             _candidate = null;
             _candidateVersion = null;
             _logger.LogInformation("model {Version} finished its shadow run: {Agreement:P1} agreement with {Current} over {Windows} windows",
-                candidate.Version, agreement, _serving.Version, _shadowWindows);
+                candidate.Version, agreement, _currentVersion, _shadowWindows);
             Promote(candidate, $"shadow complete ({agreement:P1} agreement over {_shadowWindows} windows)");
         }
     }
@@ -83,7 +83,7 @@ public sealed partial class ModelManager
         _refused[failed.Version + "/" + failed.Assignment.Sha256] = message;
         if (ReferenceEquals(failed, _candidate))
         {
-            _logger.LogError("{Message}; shadow run cancelled, {Current} keeps serving", message, _serving.Version);
+            _logger.LogError("{Message}; shadow run cancelled, {Current} keeps serving", message, _currentVersion);
             _candidate = null;
             _candidateVersion = null;
             DisposeQuietly(failed);
@@ -97,10 +97,11 @@ public sealed partial class ModelManager
             _previous = null;
             _previousVersion = null;
             _current = fallback;
+            _currentVersion = fallback?.Version;
             DisposeQuietly(failed);
             Persist();
-            SetServing(fallback?.Version);
-            Swapped?.Invoke(_serving.Version, message);
+            Interlocked.Increment(ref _generation);
+            Swapped?.Invoke(_currentVersion, message);
         }
 
         return _current;
@@ -117,6 +118,7 @@ public sealed partial class ModelManager
         }
 
         _current = model;
+        _currentVersion = model.Version;
         if (ReferenceEquals(_candidate, model))
         {
             _candidate = null;
@@ -124,31 +126,31 @@ public sealed partial class ModelManager
         }
 
         Persist();
-        SetServing(model.Version);
+        Interlocked.Increment(ref _generation);
         _logger.LogInformation("now serving model {Version} ({Reason}); previous {Previous}", model.Version, reason, _previousVersion ?? "none");
         Swapped?.Invoke(model.Version, reason);
     }
 
     private void Rollback(string reason, string? target)
     {
-        if (target is not null && _serving.Version == target && _candidate is null)
+        if (target is not null && _currentVersion == target && _candidate is null)
         {
             return; // already serving the version the assignment names (a repeated delivery)
         }
 
-        if (target is not null && _serving.Version != target && _previousVersion != target)
+        if (target is not null && _currentVersion != target && _previousVersion != target)
         {
-            _logger.LogWarning("rollback to {Target} ({Reason}) no longer applies: serving {Current}, previous {Previous}", target, reason, _serving.Version ?? "none", _previousVersion ?? "none");
+            _logger.LogWarning("rollback to {Target} ({Reason}) no longer applies: serving {Current}, previous {Previous}", target, reason, _currentVersion ?? "none", _previousVersion ?? "none");
             return;
         }
 
         if (_candidate is not null)
         {
-            _logger.LogWarning("rollback ({Reason}): shadow candidate {Version} dropped, {Current} keeps serving", reason, _candidate.Version, _serving.Version);
+            _logger.LogWarning("rollback ({Reason}): shadow candidate {Version} dropped, {Current} keeps serving", reason, _candidate.Version, _currentVersion);
             DisposeQuietly(_candidate);
             _candidate = null;
             _candidateVersion = null;
-            if (target is null || _serving.Version == target)
+            if (target is null || _currentVersion == target)
             {
                 return;
             }
@@ -156,17 +158,18 @@ public sealed partial class ModelManager
 
         if (_previous is null)
         {
-            _logger.LogWarning("rollback ({Reason}) requested but there is no previous model; {Current} keeps serving", reason, _serving.Version ?? "no model");
+            _logger.LogWarning("rollback ({Reason}) requested but there is no previous model; {Current} keeps serving", reason, _currentVersion ?? "no model");
             return;
         }
 
         // Swap current and previous: a second rollback rolls forward again.
         (_current, _previous) = (_previous, _current);
+        _currentVersion = _current?.Version;
         _previousVersion = _previous?.Version;
         Persist();
-        SetServing(_current?.Version);
-        _logger.LogWarning("rolled back to model {Version} ({Reason})", _serving.Version, reason);
-        Swapped?.Invoke(_serving.Version, "rollback: " + reason);
+        Interlocked.Increment(ref _generation);
+        _logger.LogWarning("rolled back to model {Version} ({Reason})", _currentVersion, reason);
+        Swapped?.Invoke(_currentVersion, "rollback: " + reason);
     }
 
     private void Persist()

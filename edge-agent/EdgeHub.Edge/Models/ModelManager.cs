@@ -36,17 +36,14 @@ public sealed partial class ModelManager : IDisposable
     private long _shadowWindows;
     private long _shadowAgreements;
 
-    /// <summary>
-    /// Serving version and generation, swapped together once the change is persisted: whoever sees a version sees its
-    /// generation (a test saw v1 serving while the generation was still 0, the increment waited behind the file write).
-    /// </summary>
-    private volatile Serving _serving = new(null, 0);
+    private volatile string? _currentVersion;
     private volatile string? _candidateVersion;
     private volatile string? _previousVersion;
     private volatile ModelError? _lastError;
     private volatile string? _shadowVersion;
     private long _shadowCompared;
     private double _shadowAgreement = double.NaN;
+    private long _generation;
 
     /// <summary>Creates the manager; models persist under <paramref name="directory"/>.</summary>
     public ModelManager(string edgeId, ModelVerifier verifier, HttpClient http, string directory, int maxBatch, ILogger logger, string? hubUrl = null)
@@ -62,7 +59,7 @@ public sealed partial class ModelManager : IDisposable
     }
 
     /// <summary>Version of the model serving, or null (safety net only).</summary>
-    public string? CurrentVersion => _serving.Version;
+    public string? CurrentVersion => _currentVersion;
 
     /// <summary>Version in shadow, or null.</summary>
     public string? CandidateVersion => _candidateVersion;
@@ -96,7 +93,7 @@ public sealed partial class ModelManager : IDisposable
     }
 
     /// <summary>Increments whenever the serving model changes (tests wait on it).</summary>
-    public long Generation => _serving.Generation;
+    public long Generation => Interlocked.Read(ref _generation);
 
     /// <summary>Raised after the serving model changed: (new version or null, reason).</summary>
     public event Action<string?, string>? Swapped;
@@ -174,14 +171,14 @@ public sealed partial class ModelManager : IDisposable
         try
         {
             var version = assignment.ModelVersion;
-            if (version == _serving.Version && _candidateVersion is { } shadowing)
+            if (version == _currentVersion && _candidateVersion is { } shadowing)
             {
                 // The hub assigns the serving model again while a candidate shadows: the candidate's rollout was rolled back.
                 Enqueue(new Command(CommandKind.Rollback, null, 0, $"assignment names the serving version {version}; candidate {shadowing} dropped", version));
                 return true;
             }
 
-            if (version == _serving.Version || version == _candidateVersion)
+            if (version == _currentVersion || version == _candidateVersion)
             {
                 return true;
             }
@@ -204,11 +201,11 @@ public sealed partial class ModelManager : IDisposable
                 var bytes = await FetchAsync(assignment, ct);
                 _verifier.Verify(assignment, bytes);
                 var model = LoadedModel.Load(assignment, bytes, _maxBatch);
-                var shadow = _serving.Version is null ? 0 : Math.Max(0, assignment.ShadowWindows);
+                var shadow = _currentVersion is null ? 0 : Math.Max(0, assignment.ShadowWindows);
                 _candidateVersion = shadow > 0 ? version : null;
                 Enqueue(new Command(CommandKind.Install, model, shadow, shadow > 0 ? "shadow" : "assignment"));
                 _logger.LogInformation("model {Version} verified and loaded; {Mode}", version,
-                    shadow > 0 ? $"shadow-running for {shadow} windows beside {_serving.Version}" : "swapping in");
+                    shadow > 0 ? $"shadow-running for {shadow} windows beside {_currentVersion}" : "swapping in");
                 return true;
             }
             catch (ModelRejectedException ex)
@@ -220,7 +217,7 @@ public sealed partial class ModelManager : IDisposable
             {
                 // Transient: not remembered as refused, the next retained delivery or reconnect tries again.
                 SetError($"model {version} download failed: {ex.Message}", version);
-                _logger.LogError("model {Version} download from {Url} failed: {Message}; keeping {Current}", version, assignment.Url, ex.Message, _serving.Version ?? "the safety net only");
+                _logger.LogError("model {Version} download from {Url} failed: {Message}; keeping {Current}", version, assignment.Url, ex.Message, _currentVersion ?? "the safety net only");
                 return false;
             }
         }
@@ -246,7 +243,7 @@ public sealed partial class ModelManager : IDisposable
     {
         _refused[assignment.ModelVersion + "/" + assignment.Sha256] = message;
         SetError(message, assignment.ModelVersion);
-        _logger.LogError("{Message}; still serving {Current}", message, _serving.Version ?? "the safety net only (no model)");
+        _logger.LogError("{Message}; still serving {Current}", message, _currentVersion ?? "the safety net only (no model)");
     }
 
     private async Task<byte[]> FetchAsync(ModelAssignment a, CancellationToken ct)
@@ -303,9 +300,4 @@ public sealed partial class ModelManager : IDisposable
     /// is idempotent: a retained assignment delivered twice before the first is applied must not swap back and forth.
     /// </summary>
     private sealed record Command(CommandKind Kind, LoadedModel? Model, int ShadowWindows, string Reason, string? Target = null);
-
-    private sealed record Serving(string? Version, long Generation);
-
-    /// <summary>Makes <paramref name="version"/> the serving one (worker thread only: the one writer).</summary>
-    private void SetServing(string? version) => _serving = new Serving(version, _serving.Generation + 1);
 }
