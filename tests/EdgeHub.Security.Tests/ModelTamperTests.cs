@@ -21,7 +21,9 @@ public sealed class ModelTamperTests : IAsyncLifetime
         _rig = await EdgeRig.StartAsync();
         _good = SignedModels.Model("v1");
         Assert.True(await _rig.Agent.Models.InstallAsync(SignedModels.Assign("v1", _good), CancellationToken.None), _rig.Agent.Models.LastError);
-        await Eventually.TrueAsync(() => _rig.Agent.Models.CurrentVersion == "v1", Deadline, "signed model v1 serving");
+        // The generation moves after the version (behind the state file write): wait for both, so the tests below compare
+        // against a settled generation.
+        await Eventually.TrueAsync(() => _rig.Agent.Models.CurrentVersion == "v1" && _rig.Agent.Models.Generation > 0, Deadline, "signed model v1 serving");
     }
 
     public async Task DisposeAsync() => await _rig.DisposeAsync();
