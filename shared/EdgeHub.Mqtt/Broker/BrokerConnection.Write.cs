@@ -16,12 +16,12 @@ internal sealed partial class BrokerConnection
 
     private async Task WriteLoopAsync()
     {
-        var reader = _outbound;
+        var queue = _outbound;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (await queue.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (reader.TryRead(out var item))
+                while (queue.TryRead(out var item))
                 {
                     Interlocked.Decrement(ref _queued);
                     WriteItem(item);
@@ -37,7 +37,7 @@ internal sealed partial class BrokerConnection
                 {
                     break;
                 }
-                if (reader.Count == 0)
+                if (queue.Count == 0)
                 {
                     // Idle: an idle connection holds no encode buffer (thousands of quiet devices per edge).
                     _encoder.ReleaseBuffers();
@@ -57,7 +57,7 @@ internal sealed partial class BrokerConnection
         finally
         {
             _outbound.TryComplete();
-            ReleaseUnsent(reader);
+            ReleaseUnsent(queue);
             await _output.CompleteAsync().ConfigureAwait(false);
             if (_closeAfterFlush || Volatile.Read(ref _closing) != 0)
             {
@@ -75,9 +75,9 @@ internal sealed partial class BrokerConnection
     }
 
     /// <summary>Gives back the payload references of PUBLISH entries that will never be written (connection gone).</summary>
-    private static void ReleaseUnsent(OutboundQueue<Outbound> reader)
+    private static void ReleaseUnsent(OutboundQueue<Outbound> queue)
     {
-        while (reader.TryRead(out var item))
+        while (queue.TryRead(out var item))
         {
             item.Message?.Release();
         }

@@ -23,6 +23,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     private CancellationTokenSource? _stopping;
     private Timer? _housekeeping;
     private int _started;
+    private long _connectionsEnded;
 
     /// <summary>Creates a broker; nothing listens until <see cref="StartAsync"/>.</summary>
     public MqttBroker(MqttBrokerOptions options, ILoggerFactory? loggerFactory = null)
@@ -157,8 +158,6 @@ public sealed partial class MqttBroker : IAsyncDisposable
         // Not awaited: this method's state machine would otherwise stay allocated for the connection's whole life.
         _ = connection.RunAsync();
     }
-
-    private long _connectionsEnded;
 
     /// <summary>Called by a connection when its teardown has finished.</summary>
     internal void OnConnectionEnded() => Interlocked.Increment(ref _connectionsEnded);

@@ -75,8 +75,7 @@ internal sealed class ReceiveBuffer(int maxPacketSize)
         else
         {
             // One partial packet fills the array: it is larger than the array (the decoder refused it if above the maximum).
-            var limit = (long)maxPacketSize + 5;
-            var size = (int)Math.Min(Math.Max(limit, ReadSize), (long)_buffer.Length * 2);
+            var size = (int)Math.Min((long)maxPacketSize + 5, (long)_buffer.Length * 2);
             if (size <= _buffer.Length)
             {
                 throw new InvalidDataException($"a packet larger than {_buffer.Length} bytes (the maximum packet size) did not fit");

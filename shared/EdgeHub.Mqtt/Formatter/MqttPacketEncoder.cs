@@ -230,9 +230,5 @@ public sealed partial class MqttPacketEncoder : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _body.Dispose();
-        _props.Dispose();
-    }
+    public void Dispose() => ReleaseBuffers();
 }
