@@ -50,7 +50,15 @@ public sealed unsafe class OnnxSession : IDisposable
                 api.CreateSessionFromArray(runtime.Env.Pointer, data, (nuint)model.Length, sessionOptions.Pointer, &session),
                 string.Create(CultureInfo.InvariantCulture, $"to load a model from {model.Length} bytes"));
         }
-        return new OnnxSession(runtime, new OrtHandle(api, OrtObjectKind.Session, session));
+        return Loaded(runtime, session);
+    }
+
+    private static OnnxSession Loaded(OrtRuntime runtime, nint session)
+    {
+        var loaded = new OnnxSession(runtime, new OrtHandle(runtime.Api, OrtObjectKind.Session, session));
+        // Session creation walked most of ORT's code (kernel registration, optimisers); runs use little of it.
+        runtime.ReleaseLoadTimeCodePages();
+        return loaded;
     }
 
     /// <summary>Loads a model from an .onnx file.</summary>
@@ -74,7 +82,7 @@ public sealed unsafe class OnnxSession : IDisposable
         {
             api.Check(api.CreateSession(runtime.Env.Pointer, pathPtr, sessionOptions.Pointer, &session), $"to load model file {full}");
         }
-        return new OnnxSession(runtime, new OrtHandle(api, OrtObjectKind.Session, session));
+        return Loaded(runtime, session);
     }
 
     /// <summary>
