@@ -31,11 +31,7 @@ public sealed partial class EcgStreamAnalyzer
     private void AppendSample(short raw, float mv, bool leadOffFlag)
     {
         var index = _samples;
-        _strip[_stripPos] = (short)Math.Clamp(MathF.Round(mv * 1000f / (float)StripMicrovoltsPerUnit), short.MinValue, short.MaxValue);
-        if (++_stripPos == _strip.Length)
-        {
-            _stripPos = 0;
-        }
+        _strip.Add((short)Math.Clamp(MathF.Round(mv * 1000f / (float)StripMicrovoltsPerUnit), short.MinValue, short.MaxValue));
 
         if (_detector.Process(mv, out var beat))
         {

@@ -20,12 +20,12 @@ public sealed partial class EcgStreamAnalyzer
     private QrsDetector _detector;
     private int _sampleRate;
     private readonly int _stripSeconds;
-    private short[] _strip;
+    private readonly StripRing _strip;
     private readonly BeatRecord[] _beats = new BeatRecord[MaxBeats];
     private ulong _premature, _fastWide; // one bit per slot of _beats (MaxBeats = 64)
     private readonly QualityBlock[] _blocks = new QualityBlock[FeatureSchema.WindowSeconds + 1];
     private int _beatCount, _beatHead;
-    private int _stripPos, _blockSlot, _blockSample;
+    private int _blockSlot, _blockSample;
     private long _blockId;
     private long _samples, _lastBeat = -1;
     private int _fastWideRun;
@@ -54,7 +54,7 @@ public sealed partial class EcgStreamAnalyzer
         ArgumentOutOfRangeException.ThrowIfGreaterThan(stripSeconds, FeatureSchema.WindowSeconds);
         _stripSeconds = stripSeconds;
         _detector = new QrsDetector(sampleRate);
-        _strip = [];
+        _strip = new StripRing(stripSeconds * sampleRate);
         Configure(sampleRate);
     }
 
@@ -100,7 +100,7 @@ public sealed partial class EcgStreamAnalyzer
 
     /// <summary>Bytes of signal state this analyzer holds (arrays included), for capacity planning.</summary>
     public int ApproximateBytes =>
-        200 + _strip.Length * sizeof(short) + MaxBeats * Unsafe.SizeOf<BeatRecord>() + _blocks.Length * Unsafe.SizeOf<QualityBlock>() + _detector.ApproximateBytes;
+        200 + _strip.ApproximateBytes + MaxBeats * Unsafe.SizeOf<BeatRecord>() + _blocks.Length * Unsafe.SizeOf<QualityBlock>() + _detector.ApproximateBytes;
 
     /// <summary>
     /// Appends one frame: converts samples to mV as (raw − Baseline) / Gain, runs them through the detector and updates beats,
@@ -146,12 +146,10 @@ public sealed partial class EcgStreamAnalyzer
     /// <summary>Copies the latest samples (mV, oldest first) into <paramref name="destinationMv"/>; returns how many were written.</summary>
     public int CopyStrip(Span<float> destinationMv)
     {
-        var available = (int)Math.Min(_samples, _strip.Length);
-        var n = Math.Min(available, destinationMv.Length);
-        var start = _samples - n;
+        var n = _strip.CopyLatest(destinationMv); // the int16 µV values, exact as floats
         for (var i = 0; i < n; i++)
         {
-            destinationMv[i] = _strip[(int)((start + i) % _strip.Length)] / (1000f / (float)StripMicrovoltsPerUnit);
+            destinationMv[i] /= 1000f / (float)StripMicrovoltsPerUnit;
         }
 
         return n;
@@ -160,18 +158,14 @@ public sealed partial class EcgStreamAnalyzer
     private void Configure(int sampleRate)
     {
         _sampleRate = sampleRate;
-        var stripLength = _stripSeconds * sampleRate;
-        if (_strip.Length != stripLength)
-        {
-            _strip = new short[stripLength];
-        }
+        _strip.Reset(_stripSeconds * sampleRate);
 
         Array.Clear(_beats);
         _premature = _fastWide = 0;
         Array.Clear(_blocks);
         _beatCount = _beatHead = 0;
         _samples = 0;
-        _stripPos = _blockSlot = _blockSample = 0;
+        _blockSlot = _blockSample = 0;
         _blockId = 0;
         _lastBeat = -1;
         _fastWideRun = 0;
