@@ -194,6 +194,22 @@ public sealed class CodecTests
     }
 
     [Fact]
+    public void Decode_RepeatedAndAlternatingTopics_EachPublishGetsItsOwnTopic()
+    {
+        // The decoder reuses the previous topic string when the bytes repeat: same-length and non-ASCII topics must not alias.
+        string[] topics = ["dev/a1/t", "dev/a1/t", "dev/a2/t", "dev/a1/t", "dév/1/t", "dév/1/t", "dèv/1/t", "x", "dev/a1/t"];
+        using var encoder = new MqttPacketEncoder(MqttProtocolVersion.V500);
+        using var decoder = new MqttPacketDecoder(MqttProtocolVersion.V500) { ReusePublishPacket = true };
+        foreach (var topic in topics)
+        {
+            var bytes = encoder.Encode(new MqttPublishPacket { Topic = topic, Payload = new byte[] { 1 } });
+            var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(bytes));
+            Assert.True(decoder.TryRead(ref reader, out var packet));
+            Assert.Equal(topic, ((MqttPublishPacket)packet!).Topic);
+        }
+    }
+
+    [Fact]
     public void Encode_V311Connect_MatchesGoldenBytes()
     {
         // MQTT 3.1.1 §3.1: "MQTT", level 4, flags clean session, keep alive 60, client id "abc".

@@ -187,7 +187,41 @@ internal sealed partial class BrokerConnection : IDisposable
         var writer = WriteLoopAsync();
         try
         {
-            await ReadLoopAsync().ConfigureAwait(false);
+            // The read loop, inline: one async state machine per connection rather than two (10,000 connections per edge).
+            while (true)
+            {
+                if (_input.IsEmpty)
+                {
+                    // Quiet: hold no buffer while waiting for the next bytes.
+                    _input.Release();
+                    await _stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                }
+                var read = await _stream.ReadAsync(_input.ReadTarget()).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return;
+                }
+                _input.Advance(read);
+                var buffer = _input.Data;
+                var consumed = buffer.Start;
+                try
+                {
+                    if (!ProcessBuffer(buffer, out consumed))
+                    {
+                        return;
+                    }
+                }
+                catch (MqttProtocolException ex)
+                {
+                    _logger.LogInformation("closing {Remote} ({ClientId}): {Message}", Remote, ClientId, ex.Message);
+                    OnProtocolError(ex);
+                    return;
+                }
+                finally
+                {
+                    _input.Consume(buffer.Slice(buffer.Start, consumed).Length);
+                }
+            }
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException)
         {
@@ -218,44 +252,6 @@ internal sealed partial class BrokerConnection : IDisposable
                 _logger.LogWarning("write loop of {Remote} ({ClientId}) did not end after the socket closed; its buffers are left to the GC", Remote, ClientId);
             }
             _broker.OnConnectionEnded();
-        }
-    }
-
-    private async Task ReadLoopAsync()
-    {
-        while (true)
-        {
-            if (_input.IsEmpty)
-            {
-                // Quiet: hold no buffer while waiting for the next bytes.
-                _input.Release();
-                await _stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
-            }
-            var read = await _stream.ReadAsync(_input.ReadTarget()).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return;
-            }
-            _input.Advance(read);
-            var buffer = _input.Data;
-            var consumed = buffer.Start;
-            try
-            {
-                if (!ProcessBuffer(buffer, out consumed))
-                {
-                    return;
-                }
-            }
-            catch (MqttProtocolException ex)
-            {
-                _logger.LogInformation("closing {Remote} ({ClientId}): {Message}", Remote, ClientId, ex.Message);
-                OnProtocolError(ex);
-                return;
-            }
-            finally
-            {
-                _input.Consume(buffer.Slice(buffer.Start, consumed).Length);
-            }
         }
     }
 
