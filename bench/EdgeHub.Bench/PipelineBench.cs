@@ -73,7 +73,7 @@ public static class PipelineBench
         {
             memory = await RunStepAsync(fresh, 10_000, seconds, ct, devicesPerConnection: 1);
         }
-        output.WriteLine($"memory, 10,000 devices on 10,000 connections (fresh agent): rss {memory.RssMb:F0} MB, gc committed {memory.CommittedMb:F0} MB, heap {memory.HeapMb:F0} MB, live {memory.LiveMb:F0} MB; p50 {memory.P50Ms:F2} ms, p99 {memory.P99Ms:F2} ms, done {memory.DonePerSecond:F0}/s");
+        output.WriteLine($"memory, 10,000 devices on 10,000 connections (fresh agent): rss {memory.RssMb:F0} MB (median of samples every 0.5 s; max {memory.RssMaxMb:F0}), gc committed {memory.CommittedMb:F0} MB, heap {memory.HeapMb:F0} MB, live {memory.LiveMb:F0} MB; p50 {memory.P50Ms:F2} ms, p99 {memory.P99Ms:F2} ms, done {memory.DonePerSecond:F0}/s");
 
         double best10 = 0, sustained = 0;
         double? p99At5000 = null, rss10kMultiplexed = null;
@@ -121,7 +121,7 @@ public static class PipelineBench
             });
         }
 
-        output.WriteLine($"targets: sustained ≥ 20,000 frames/s (got {sustained:F0}, ratio {sustained / 20_000:F2}); p99 at 5,000/s ≤ 10 ms (got {p99At5000:F2}); RSS at 10,000 devices (one connection each) ≤ 300 MB (got {rss10k:F0}; {rss10kMultiplexed:F0} with 100 devices per connection)");
+        output.WriteLine($"targets: sustained ≥ 20,000 frames/s (got {sustained:F0}, ratio {sustained / 20_000:F2}); p99 at 5,000/s ≤ 10 ms (got {p99At5000:F2}); RSS at 10,000 devices (one connection each) ≤ 300 MB (got {rss10k:F0}, median over the step, max {memory.RssMaxMb:F0}; {rss10kMultiplexed:F0} with 100 devices per connection)");
         var headline = new JsonObject
         {
             ["bench"] = "pipeline",
@@ -139,6 +139,7 @@ public static class PipelineBench
             ["devices"] = 10_000,
             ["connections"] = 10_000,
             ["rss_mb"] = Math.Round(memory.RssMb),
+            ["rss_mb_max"] = Math.Round(memory.RssMaxMb),
             ["gc_committed_mb"] = Math.Round(memory.CommittedMb),
             ["gc_heap_mb"] = Math.Round(memory.HeapMb),
             ["gc_live_mb"] = Math.Round(memory.LiveMb),
@@ -176,6 +177,9 @@ public static class PipelineBench
         /// <summary>Alerts active at the end of the step (a trained model raises them where the scripted episodes are).</summary>
         public double ActiveAlerts { get; init; }
 
+        /// <summary>Largest RSS sample of the step, MB (<see cref="RssMb"/> is the median).</summary>
+        public double RssMaxMb { get; init; }
+
         /// <summary>Large object heap after the last GC (swept only by gen 2 GCs: delta bytes and seal buffers wait there), MB.</summary>
         public double LohMb { get; init; }
     }
@@ -212,7 +216,15 @@ public static class PipelineBench
         var allocatedBefore = await agent.MetricAsync("edgehub_edge_gc_allocated_bytes", ct) ?? 0;
         var cpuBefore = agent.CpuSeconds();
         var clock = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(seconds), ct);
+        // RSS moves by ±10 MB with the GC's cycle: sampled twice a second over the measured window, the median is the
+        // figure (one reading at the end was a draw from that spread) and the largest sample is reported beside it.
+        var rssSamples = new List<double>();
+        while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
+        {
+            rssSamples.Add(agent.RssMb());
+            await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+        }
+        rssSamples.Add(agent.RssMb());
         var after = await agent.MetricAsync("edgehub_edge_feedback_total", ct) ?? before;
         var cpu = agent.CpuSeconds() - cpuBefore;
         var shed = (await agent.MetricAsync("edgehub_edge_frames_shed_total", ct) ?? shedBefore) - shedBefore;
@@ -227,7 +239,8 @@ public static class PipelineBench
         var p50 = fleet.Stats.Latency.PercentileSince((long[])snapshot.Clone(), 50) / 1000.0;
         var p99 = fleet.Stats.Latency.PercentileSince(snapshot, 99) / 1000.0;
         var max = fleet.Stats.Latency.Max / 1000.0;
-        var rss = agent.RssMb();
+        rssSamples.Sort();
+        var rss = rssSamples[rssSamples.Count / 2];
         await stop.CancelAsync();
         await run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var done = (after - before) / elapsed;
@@ -240,6 +253,7 @@ public static class PipelineBench
             CommittedMb = committedMb,
             LohMb = lohMb,
             ActiveAlerts = alerts,
+            RssMaxMb = rssSamples[^1],
         };
     }
 
