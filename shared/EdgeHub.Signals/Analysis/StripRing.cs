@@ -75,47 +75,51 @@ public sealed class StripRing
     /// <summary>Appends one sample, dropping the oldest when the ring is full.</summary>
     public void Add(short sample)
     {
-        if (_count == 0)
+        // Zigzag of the difference modulo 2^16: small steps of either sign become small unsigned numbers.
+        int difference = (short)(sample - _last);
+        var zigzag = (uint)((difference << 1) ^ (difference >> 31));
+        var bytes = _bytes;
+        var count = _count;
+        if (count == _capacity)
+        {
+            if (count == 1)
+            {
+                _first = _last = sample; // a ring of one: no difference to store
+                return;
+            }
+
+            var tail = _tail;
+            int oldest = bytes[tail];
+            if (((uint)oldest | zigzag) < 0x80)
+            {
+                // The steady state's common case (most ECG steps are under 64 µV): a one-byte difference leaves at the
+                // tail and one enters at the head, so the count and the bytes in use stay as they are.
+                _first = (short)(_first + ((oldest >> 1) ^ -(oldest & 1)));
+                _tail = tail + 1 == bytes.Length ? 0 : tail + 1;
+                _last = sample;
+                WriteOneByte(bytes, zigzag);
+                return;
+            }
+
+            DropOldest();
+        }
+        else if (count == 0)
         {
             _first = _last = sample;
             _count = 1;
             return;
         }
 
-        if (_count == _capacity)
-        {
-            if (_count == 1)
-            {
-                _first = _last = sample;
-                return;
-            }
-
-            DropOldest();
-        }
-
-        // Zigzag of the difference modulo 2^16: small steps of either sign become small unsigned numbers.
-        int difference = (short)(sample - _last);
-        var zigzag = (uint)((difference << 1) ^ (difference >> 31));
-        var length = zigzag < 0x80 ? 1 : zigzag < 0x4000 ? 2 : 3;
-        if (_used + length > _bytes.Length)
-        {
-            Resize(Math.Min(WorstCaseBytes(_capacity), Math.Max(_used + length, _bytes.Length + _bytes.Length / 4)));
-        }
-
-        var start = _head;
-        while (zigzag >= 0x80)
-        {
-            Put((byte)(zigzag | 0x80));
-            zigzag >>= 7;
-        }
-
-        Put((byte)zigzag);
-        _used += length;
         _last = sample;
         _count++;
-        if (_head < start)
+        if (zigzag < 0x80 && _used < bytes.Length)
         {
-            ShrinkIfOversized();
+            _used++;
+            WriteOneByte(bytes, zigzag);
+        }
+        else
+        {
+            AppendDifference(zigzag);
         }
     }
 
@@ -151,12 +155,77 @@ public sealed class StripRing
         return n;
     }
 
+    /// <summary>Writes a one-byte difference at the head (the caller accounts for it).</summary>
+    private void WriteOneByte(byte[] bytes, uint zigzag)
+    {
+        var head = _head;
+        bytes[head] = (byte)zigzag;
+        if (++head == bytes.Length)
+        {
+            _head = 0;
+            ShrinkIfOversized();
+        }
+        else
+        {
+            _head = head;
+        }
+    }
+
+    /// <summary>Writes one difference as a varint at the head, growing the array first when it has no room.</summary>
+    private void AppendDifference(uint zigzag)
+    {
+        var length = zigzag < 0x80 ? 1 : zigzag < 0x4000 ? 2 : 3;
+        if (_used + length > _bytes.Length)
+        {
+            Resize(Math.Min(WorstCaseBytes(_capacity), Math.Max(_used + length, _bytes.Length + _bytes.Length / 4)));
+        }
+
+        var bytes = _bytes;
+        var head = _head;
+        var wrapped = false;
+        while (true)
+        {
+            var more = zigzag >= 0x80;
+            bytes[head] = (byte)(more ? zigzag | 0x80 : zigzag);
+            if (++head == bytes.Length)
+            {
+                head = 0;
+                wrapped = true;
+            }
+
+            if (!more)
+            {
+                break;
+            }
+
+            zigzag >>= 7;
+        }
+
+        _head = head;
+        _used += length;
+        if (wrapped)
+        {
+            ShrinkIfOversized();
+        }
+    }
+
     private void DropOldest()
     {
         var position = _tail;
-        _first = (short)(_first + ReadDifference(ref position, out var length));
-        _tail = position;
-        _used -= length;
+        int b = _bytes[position];
+        if (b < 0x80)
+        {
+            _first = (short)(_first + ((b >> 1) ^ -(b & 1)));
+            _tail = position + 1 == _bytes.Length ? 0 : position + 1;
+            _used--;
+        }
+        else
+        {
+            _first = (short)(_first + ReadDifference(ref position, out var length));
+            _tail = position;
+            _used -= length;
+        }
+
         _count--;
     }
 
@@ -178,12 +247,6 @@ public sealed class StripRing
         while ((b & 0x80) != 0);
 
         return (int)(zigzag >> 1) ^ -(int)(zigzag & 1);
-    }
-
-    private void Put(byte b)
-    {
-        _bytes[_head] = b;
-        _head = _head + 1 == _bytes.Length ? 0 : _head + 1;
     }
 
     /// <summary>
