@@ -110,6 +110,47 @@ public class StripRingTests
     }
 
     [Fact]
+    public void Add_RandomStretchesCapacitiesAndResets_MatchesReferenceAtEveryStep()
+    {
+        // Stretches of random shape (flat, small steps, full-scale jumps, rail-to-rail) and random length on rings of
+        // random capacity, with resets between some: every state the ring passes through must read back exactly.
+        var random = new Random(6);
+        for (var trial = 0; trial < 40; trial++)
+        {
+            var capacity = random.Next(1, 400);
+            var ring = new StripRing(capacity);
+            var reference = new ReferenceRing(capacity);
+            short value = 0;
+            for (var stretch = 0; stretch < 12; stretch++)
+            {
+                if (random.Next(6) == 0)
+                {
+                    capacity = random.Next(1, 400);
+                    ring.Reset(capacity);
+                    reference = new ReferenceRing(capacity);
+                }
+
+                var shape = random.Next(4);
+                var length = random.Next(1, 3 * capacity + 2);
+                for (var i = 0; i < length; i++)
+                {
+                    value = shape switch
+                    {
+                        0 => value,
+                        1 => (short)Math.Clamp(value + random.Next(-70, 71), short.MinValue, short.MaxValue),
+                        2 => (short)random.Next(short.MinValue, short.MaxValue + 1),
+                        _ => random.Next(2) == 0 ? short.MinValue : short.MaxValue,
+                    };
+                    ring.Add(value);
+                    reference.Add(value);
+                    AssertSame(reference, ring);
+                    Assert.True(ring.ByteCapacity <= StripRing.WorstCaseBytes(capacity), $"{ring.ByteCapacity} bytes for {capacity} samples");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Add_CapacityOne_KeepsTheLatestSample()
     {
         var ring = RoundTrip(1, 1_000, i => (short)(i * 977), checkEvery: 1);

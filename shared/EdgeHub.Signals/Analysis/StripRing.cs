@@ -21,7 +21,7 @@ namespace EdgeHub.Signals;
 /// time, never past the worst case of 3 bytes a difference, and shrinks back once the signal calms (checked once per pass
 /// of the write position): <see cref="Add"/> allocates only when the signal's character changes.
 /// </para>
-/// Not thread-safe: one owner.
+/// <para>Not thread-safe: one owner.</para>
 /// </remarks>
 public sealed class StripRing
 {
@@ -94,7 +94,7 @@ public sealed class StripRing
             {
                 // The steady state's common case (most ECG steps are under 64 µV): a one-byte difference leaves at the
                 // tail and one enters at the head, so the count and the bytes in use stay as they are.
-                _first = (short)(_first + ((oldest >> 1) ^ -(oldest & 1)));
+                _first = (short)(_first + Unzigzag((uint)oldest));
                 _tail = tail + 1 == bytes.Length ? 0 : tail + 1;
                 _last = sample;
                 WriteOneByte(bytes, zigzag);
@@ -212,20 +212,9 @@ public sealed class StripRing
     private void DropOldest()
     {
         var position = _tail;
-        int b = _bytes[position];
-        if (b < 0x80)
-        {
-            _first = (short)(_first + ((b >> 1) ^ -(b & 1)));
-            _tail = position + 1 == _bytes.Length ? 0 : position + 1;
-            _used--;
-        }
-        else
-        {
-            _first = (short)(_first + ReadDifference(ref position, out var length));
-            _tail = position;
-            _used -= length;
-        }
-
+        _first = (short)(_first + ReadDifference(ref position, out var length));
+        _tail = position;
+        _used -= length;
         _count--;
     }
 
@@ -246,8 +235,10 @@ public sealed class StripRing
         }
         while ((b & 0x80) != 0);
 
-        return (int)(zigzag >> 1) ^ -(int)(zigzag & 1);
+        return Unzigzag(zigzag);
     }
+
+    private static int Unzigzag(uint zigzag) => (int)(zigzag >> 1) ^ -(int)(zigzag & 1);
 
     /// <summary>
     /// Once per pass of the write position: gives back an array the signal stopped needing after a noisy stretch. Back to
