@@ -77,4 +77,34 @@ public sealed class OutboundQueueTests
         }
         Assert.Equal(Enumerable.Range(0, 200), seen);
     }
+
+    [Fact]
+    public void InterleavedWritesAndReads_KeepFifoOrder_AcrossTheLoneItemAndTheQueue()
+    {
+        var queue = new OutboundQueue<int>();
+        var next = 0;
+        var expected = 0;
+        var random = new Random(7);
+        for (var round = 0; round < 2_000; round++)
+        {
+            // Bursts of 0-3 writes, then 0-3 reads: the lone-item field and the array take turns holding the oldest item.
+            for (var w = random.Next(4); w > 0; w--)
+            {
+                Assert.True(queue.TryWrite(next++));
+            }
+            for (var r = random.Next(4); r > 0; r--)
+            {
+                if (queue.TryRead(out var item))
+                {
+                    Assert.Equal(expected++, item);
+                }
+            }
+            Assert.Equal(next - expected, queue.Count);
+        }
+        while (queue.TryRead(out var rest))
+        {
+            Assert.Equal(expected++, rest);
+        }
+        Assert.Equal(next, expected);
+    }
 }

@@ -6,8 +6,9 @@ namespace EdgeHub.Mqtt.Broker;
 /// The queue between a connection's producers (routing threads, the read loop) and its one write loop: many writers,
 /// one reader, unbounded (bounds are enforced by the callers). It replaces an unbounded channel, which cost about 1 KB per
 /// connection even when idle (segments, reader and writer objects, a waiting-read operation): here the queue object is
-/// itself the waiting reader's value-task source, no array is held while empty, and the array a burst grew shrinks once
-/// the queue drains.
+/// itself the waiting reader's value-task source, and a lone item (a monitor's feedback once a second: the usual case)
+/// waits in a field, so a connection that never has two items queued at once never allocates a queue array; the array a
+/// burst grew shrinks once the queue drains.
 /// </summary>
 internal sealed class OutboundQueue<T> : IValueTaskSource<bool>
 {
@@ -15,6 +16,9 @@ internal sealed class OutboundQueue<T> : IValueTaskSource<bool>
 
     private readonly Lock _sync = new();
     private Queue<T> _items = new();
+    // The oldest item when it is alone or first: everything in _items is newer.
+    private T _single = default!;
+    private bool _hasSingle;
     private ManualResetValueTaskSourceCore<bool> _waiter = new() { RunContinuationsAsynchronously = true };
     private int _count;
     private bool _completed;
@@ -33,7 +37,15 @@ internal sealed class OutboundQueue<T> : IValueTaskSource<bool>
             {
                 return false;
             }
-            _items.Enqueue(item);
+            if (_count == 0)
+            {
+                _single = item;
+                _hasSingle = true;
+            }
+            else
+            {
+                _items.Enqueue(item);
+            }
             _count++;
             wake = _readerWaiting;
             _readerWaiting = false;
@@ -71,6 +83,14 @@ internal sealed class OutboundQueue<T> : IValueTaskSource<bool>
     {
         lock (_sync)
         {
+            if (_hasSingle)
+            {
+                item = _single;
+                _single = default!;
+                _hasSingle = false;
+                _count--;
+                return true;
+            }
             if (_items.TryDequeue(out item!))
             {
                 _count--;
@@ -92,7 +112,7 @@ internal sealed class OutboundQueue<T> : IValueTaskSource<bool>
     {
         lock (_sync)
         {
-            if (_items.Count > 0)
+            if (_count > 0)
             {
                 return new ValueTask<bool>(true);
             }
