@@ -55,8 +55,8 @@ public class StripRingEcgTests
     [Fact]
     public void CopyStrip_ClippedSaturatedAndSampleRateChanges_SameAsInt16Ring()
     {
-        // Frames of random raw values at gains that drive the µV value past ±32767 (clamped plateaus), rail values,
-        // a flat stretch, and a switch to 360 Hz and back: the strip must equal round-and-clamp of every sample.
+        // Frames of random raw values at gains that drive the µV value past ±32767 (clamped plateaus) or make it NaN,
+        // rail values, a flat stretch, and a switch to 360 Hz and back: the strip must equal round-and-clamp of every sample.
         var random = new Random(5);
         var analyzer = new EcgStreamAnalyzer(Fs, 6);
         var reference = new StripRingTests.ReferenceRing(Strip);
@@ -70,7 +70,9 @@ public class StripRingEcgTests
                 reference = new StripRingTests.ReferenceRing(6 * rate);
             }
 
-            var frame = new TelemetryFrame { SampleRate = rate, Gain = second % 3 == 0 ? 0.5f : 200f, Baseline = (short)random.Next(-100, 100) };
+            // Gain float.Epsilon makes the scale infinite: ±∞ clamps to the rails and raw = baseline gives NaN, stored as 0.
+            var gain = second % 7 == 6 ? float.Epsilon : second % 3 == 0 ? 0.5f : 200f;
+            var frame = new TelemetryFrame { SampleRate = rate, Gain = gain, Baseline = (short)random.Next(-100, 100) };
             var samples = frame.SetSampleCount(rate);
             for (var i = 0; i < rate; i++)
             {
@@ -78,7 +80,7 @@ public class StripRingEcgTests
                 {
                     0 => (short)random.Next(short.MinValue, short.MaxValue + 1),
                     1 => i % 2 == 0 ? short.MaxValue : short.MinValue,
-                    2 => 42,
+                    2 => frame.Baseline,
                     _ => (short)(Math.Sin(i * 0.1) * 300 + random.Next(-5, 6)),
                 };
             }
