@@ -104,20 +104,4 @@ public sealed partial class EcgStreamAnalyzer
             }
         }
     }
-
-    private void OnBeat(in Beat beat)
-    {
-        var rrMs = _lastBeat >= 0 ? (beat.SampleIndex - _lastBeat) * 1000.0 / _sampleRate : double.NaN;
-        var fastWide = rrMs < FastRrMs && beat.WidthMs > WideQrsMs;
-        _fastWideRun = fastWide ? _fastWideRun + 1 : 0;
-        ref var slot = ref _beats[_beatHead];
-        _premature = WithFlag(_premature, _beatHead, beat.Premature);
-        _fastWide = WithFlag(_fastWide, _beatHead, fastWide);
-        slot.IndexLow = (uint)beat.SampleIndex;
-        slot.AmplitudeMv = beat.AmplitudeMv;
-        slot.WidthMs = beat.WidthMs;
-        _beatHead = (_beatHead + 1) % MaxBeats;
-        _beatCount = Math.Min(_beatCount + 1, MaxBeats);
-        _lastBeat = beat.SampleIndex;
-    }
 }

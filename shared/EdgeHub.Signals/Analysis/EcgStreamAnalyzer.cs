@@ -7,14 +7,17 @@ namespace EdgeHub.Signals;
 /// Per-device streaming ECG analysis: runs each frame's samples through a <see cref="QrsDetector"/>, keeps the last
 /// <see cref="FeatureSchema.WindowSeconds"/> of signal (for the clinician strip), recent beats, per-second signal-quality
 /// blocks and the latest vitals, and computes the <see cref="FeatureSchema"/> window features on demand.
-/// Memory is set at construction (at 250 Hz about 5.6 KB with a 6 s strip, 6.8 KB with 10 s; the strip is a
-/// <see cref="StripRing"/> of about 1.1 bytes a sample, whose array grows only for a noisy stretch and shrinks after it),
-/// and <see cref="Append"/> allocates nothing unless the sample rate or the signal's character changes. Not thread-safe: one
-/// owner per device.
+/// Memory is set at construction (at 250 Hz about 5 KB with a 6 s strip, 6.2 KB with 10 s; the strip is a
+/// <see cref="StripRing"/> of about 1.1 bytes a sample, whose array grows only for a noisy stretch and shrinks after it; the
+/// beat ring starts at 16 beats, enough for a 10 s window up to about 90 bpm, and doubles up to 64 — 10 s at 384 bpm — the
+/// first time a faster rhythm would overwrite a beat the window still needs, keeping that size afterwards),
+/// and <see cref="Append"/> allocates nothing unless the sample rate, the signal's character or the rhythm's pace changes.
+/// Not thread-safe: one owner per device.
 /// </summary>
 public sealed partial class EcgStreamAnalyzer
 {
-    private const int MaxBeats = 64;               // 10 s at 384 bpm
+    private const int MaxBeats = 64;               // 10 s at 384 bpm; also the bits of _premature and _fastWide
+    private const int MinBeats = 16;               // a 10 s window up to about 90 bpm (the usual resting rhythm) fits
     private const double WideQrsMs = 120;
     private const double FastRrMs = 500;           // 120 bpm
     private const double StripMicrovoltsPerUnit = 1; // strip stored as int16 µV: ±32.7 mV, 1 µV resolution
@@ -23,8 +26,8 @@ public sealed partial class EcgStreamAnalyzer
     private int _sampleRate;
     private readonly int _stripSeconds;
     private readonly StripRing _strip;
-    private readonly BeatRecord[] _beats = new BeatRecord[MaxBeats];
-    private ulong _premature, _fastWide; // one bit per slot of _beats (MaxBeats = 64)
+    private BeatRecord[] _beats; // a ring of 16, 32 or 64 beats: see EnsureBeatRoom
+    private ulong _premature, _fastWide; // one bit per slot of _beats (at most MaxBeats = 64)
     private readonly QualityBlock[] _blocks = new QualityBlock[FeatureSchema.WindowSeconds + 1];
     private int _beatCount, _beatHead;
     private int _blockSlot, _blockSample;
@@ -51,10 +54,25 @@ public sealed partial class EcgStreamAnalyzer
     /// <see cref="StripRing"/>), and an edge that attaches 6 s strips to alerts need not hold 10 s for each of thousands of devices.
     /// </summary>
     public EcgStreamAnalyzer(int sampleRate, int stripSeconds)
+        : this(sampleRate, stripSeconds, MinBeats)
     {
+    }
+
+    /// <summary>
+    /// As <see cref="EcgStreamAnalyzer(int, int)"/> with a beat ring that starts at <paramref name="beatCapacity"/> beats
+    /// (16, 32 or 64): tests compare the growing ring against one built at 64, which never grows.
+    /// </summary>
+    internal EcgStreamAnalyzer(int sampleRate, int stripSeconds, int beatCapacity)
+    {
+        if (beatCapacity is not (16 or 32 or 64))
+        {
+            throw new ArgumentOutOfRangeException(nameof(beatCapacity), beatCapacity, "beat capacity must be 16, 32 or 64");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(stripSeconds, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(stripSeconds, FeatureSchema.WindowSeconds);
         _stripSeconds = stripSeconds;
+        _beats = new BeatRecord[beatCapacity];
         _detector = new QrsDetector(sampleRate);
         _strip = new StripRing(stripSeconds * sampleRate);
         Configure(sampleRate);
@@ -102,7 +120,7 @@ public sealed partial class EcgStreamAnalyzer
 
     /// <summary>Bytes of signal state this analyzer holds (arrays included), for capacity planning.</summary>
     public int ApproximateBytes =>
-        200 + _strip.ApproximateBytes + MaxBeats * Unsafe.SizeOf<BeatRecord>() + _blocks.Length * Unsafe.SizeOf<QualityBlock>() + _detector.ApproximateBytes;
+        200 + _strip.ApproximateBytes + _beats.Length * Unsafe.SizeOf<BeatRecord>() + _blocks.Length * Unsafe.SizeOf<QualityBlock>() + _detector.ApproximateBytes;
 
     /// <summary>
     /// Appends one frame: converts samples to mV as (raw − Baseline) / Gain, runs them through the detector and updates beats,
@@ -201,8 +219,8 @@ public sealed partial class EcgStreamAnalyzer
     /// <summary>The i-th stored beat, oldest first (0 ≤ i &lt; _beatCount).</summary>
     private ref BeatRecord BeatAt(int i) => ref _beats[SlotOf(i)];
 
-    /// <summary>The slot of _beats holding the i-th stored beat, oldest first.</summary>
-    private int SlotOf(int i) => (_beatHead - _beatCount + i + MaxBeats) % MaxBeats;
+    /// <summary>The slot of _beats holding the i-th stored beat, oldest first (the ring's length is a power of two).</summary>
+    private int SlotOf(int i) => (_beatHead - _beatCount + i) & (_beats.Length - 1);
 
     /// <summary>Whether the beat in <paramref name="slot"/> has the flag of <paramref name="mask"/> set.</summary>
     private static bool Flag(ulong mask, int slot) => (mask & (1UL << slot)) != 0;
