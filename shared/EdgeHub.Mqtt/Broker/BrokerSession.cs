@@ -69,7 +69,7 @@ internal sealed class BrokerSession
     public string ClientId { get; }
     public Lock Sync { get; } = new();
     public string? Username { get; set; }
-    public Dictionary<string, BrokerSubscription> Subscriptions { get; } = new(StringComparer.Ordinal);
+    public SubscriptionSet Subscriptions { get; } = new();
     /// <summary>Incoming QoS 2 identifiers awaiting PUBREL (read under <see cref="Sync"/>; change through <see cref="AcceptIncomingQos2"/> and <see cref="ReleaseIncomingQos2"/>).</summary>
     public HashSet<ushort> IncomingQos2 { get; } = [];
     /// <summary>Seconds the session outlives its connection; uint.MaxValue = never expires.</summary>
