@@ -17,17 +17,7 @@ public sealed class CodePagesTests
 
         // The dropped pages come back from the file on use: outputs are exact.
         using var runner = session.CreateRunner(4);
-        var rows = TestModels.RandomRows(5, 4, Weights);
-        runner.Run(rows);
-        var expected = new float[5];
-        for (var r = 0; r < 4; r++)
-        {
-            MlpReference.Predict(Weights, rows.AsSpan(r * 32, 32), expected);
-            for (var c = 0; c < 5; c++)
-            {
-                Assert.True(Math.Abs(runner.Output(0, 4)[r * 5 + c] - expected[c]) <= 1e-5);
-            }
-        }
+        TestModels.AssertRunMatchesReference(runner, Weights, TestModels.RandomRows(5, 4, Weights));
     }
 
     [Fact]

@@ -59,17 +59,7 @@ public sealed class SessionTests
         var options = new OnnxSessionOptions { Optimization = level, Sequential = sequential, IntraOpThreads = threads };
         using var session = OnnxSession.FromBytes(OnnxModelFactory.CreateMlpClassifier(Weights, TestModels.Metadata()), options);
         using var runner = session.CreateRunner(8);
-        var rows = TestModels.RandomRows(3, 8, Weights);
-        runner.Run(rows);
-        var expected = new float[5];
-        for (var r = 0; r < 8; r++)
-        {
-            MlpReference.Predict(Weights, rows.AsSpan(r * 32, 32), expected);
-            for (var c = 0; c < 5; c++)
-            {
-                Assert.True(Math.Abs(runner.Output(0, 8)[r * 5 + c] - expected[c]) <= 1e-5);
-            }
-        }
+        TestModels.AssertRunMatchesReference(runner, Weights, TestModels.RandomRows(3, 8, Weights));
     }
 
     [Fact]

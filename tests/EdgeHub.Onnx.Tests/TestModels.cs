@@ -49,6 +49,22 @@ internal static class TestModels
         return data;
     }
 
+    /// <summary>Runs <paramref name="rows"/> through <paramref name="runner"/> and checks every output against the C# reference MLP.</summary>
+    public static void AssertRunMatchesReference(OnnxRunner runner, MlpWeights w, float[] rows)
+    {
+        var batch = rows.Length / w.FeatureCount;
+        runner.Run(rows);
+        var expected = new float[w.ClassCount];
+        for (var r = 0; r < batch; r++)
+        {
+            MlpReference.Predict(w, rows.AsSpan(r * w.FeatureCount, w.FeatureCount), expected);
+            for (var c = 0; c < w.ClassCount; c++)
+            {
+                Assert.True(Math.Abs(runner.Output(0, batch)[r * w.ClassCount + c] - expected[c]) <= 1e-5);
+            }
+        }
+    }
+
     public static IReadOnlyDictionary<string, string> Metadata(string version = "7") => new Dictionary<string, string>
     {
         [OnnxMetadataKeys.ModelVersion] = version,

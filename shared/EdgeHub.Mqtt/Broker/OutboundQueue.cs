@@ -16,9 +16,8 @@ internal sealed class OutboundQueue<T> : IValueTaskSource<bool>
 
     private readonly Lock _sync = new();
     private Queue<T> _items = new();
-    // The oldest item when it is alone or first: everything in _items is newer.
+    // The oldest item when it is alone or first (held exactly when _count exceeds _items.Count): _items holds newer ones.
     private T _single = default!;
-    private bool _hasSingle;
     private ManualResetValueTaskSourceCore<bool> _waiter = new() { RunContinuationsAsynchronously = true };
     private int _count;
     private bool _completed;
@@ -40,7 +39,6 @@ internal sealed class OutboundQueue<T> : IValueTaskSource<bool>
             if (_count == 0)
             {
                 _single = item;
-                _hasSingle = true;
             }
             else
             {
@@ -83,11 +81,10 @@ internal sealed class OutboundQueue<T> : IValueTaskSource<bool>
     {
         lock (_sync)
         {
-            if (_hasSingle)
+            if (_count > _items.Count)
             {
                 item = _single;
                 _single = default!;
-                _hasSingle = false;
                 _count--;
                 return true;
             }
