@@ -159,7 +159,7 @@ public sealed partial class MqttClient
         }
         connection.PeerMaximumPacketSize = ack.MaximumPacketSize;
         connection.Start(OnPacket, ack.ServerKeepAlive ?? Options.KeepAliveSeconds, _flow);
-        List<MqttSubscription>? resubscribe = null;
+        PendingOperation? resubscribe = null;
         lock (_sync)
         {
             _inflightLimit = Options.ProtocolVersion == MqttProtocolVersion.V500 ? ack.ReceiveMaximum : ushort.MaxValue;
@@ -167,9 +167,18 @@ public sealed partial class MqttClient
             {
                 _incomingQos2.Clear();
             }
-            // §4.4: resend unacknowledged PUBLISH (DUP) and PUBREL in their original order, then (un)subscribes.
             var pending = new List<PendingOperation>(_pending.Values);
             pending.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+            if (_everConnected && !ack.SessionPresent && _subscriptions.Count > 0)
+            {
+                // A new session has none of our subscriptions: restore them first, ahead of what is resent or was queued
+                // offline, or a message we publish to our own filters (a request whose answer we subscribe to) would be
+                // routed before the subscription exists and never come back.
+                resubscribe = new PendingOperation(this, new MqttSubscribePacket { Subscriptions = [.. _subscriptions.Values] }, ++_sequence, false);
+                SendLocked(resubscribe); // not ready yet: takes an identifier and waits in _pending
+                connection.Enqueue(new ClientOutbound(resubscribe.Packet, resubscribe));
+            }
+            // §4.4: resend unacknowledged PUBLISH (DUP) and PUBREL in their original order, then (un)subscribes.
             foreach (var op in pending)
             {
                 if (op.Packet is MqttPublishPacket p)
@@ -183,10 +192,6 @@ public sealed partial class MqttClient
                     p.Dup = op.Sent;
                 }
                 connection.Enqueue(new ClientOutbound(op.Packet, op));
-            }
-            if (_everConnected && !ack.SessionPresent && _subscriptions.Count > 0)
-            {
-                resubscribe = [.. _subscriptions.Values];
             }
             _connection = connection;
             _ready = true;
@@ -212,13 +217,12 @@ public sealed partial class MqttClient
         }
     }
 
-    private async Task ResubscribeAsync(List<MqttSubscription> subscriptions)
+    private async Task ResubscribeAsync(PendingOperation op)
     {
         try
         {
-            var op = Register(new MqttSubscribePacket { Subscriptions = subscriptions }, false, false);
             await op.Task.ConfigureAwait(false);
-            _logger.LogDebug("restored {Count} subscriptions", subscriptions.Count);
+            _logger.LogDebug("restored {Count} subscriptions", ((MqttSubscribePacket)op.Packet).Subscriptions.Count);
         }
         catch (Exception ex) when (ex is MqttException or OperationCanceledException)
         {
