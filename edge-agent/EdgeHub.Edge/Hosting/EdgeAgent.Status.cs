@@ -26,20 +26,21 @@ public sealed partial class EdgeAgent
             queue = _store.UnackedCount;
         }
 
-        var overrides = OverridesOfServingModel(models?.CurrentVersion);
+        var slots = models?.Slots; // one snapshot: a swap between two reads would report a mix of before and after
+        var overrides = OverridesOfServingModel(slots?.Current);
         return new EdgeStatus
         {
             EdgeId = Options.EdgeId,
             Region = Options.Region,
             Online = online,
-            ModelVersion = models?.CurrentVersion,
-            CandidateVersion = models?.CandidateVersion,
-            ShadowAgreement = models?.ShadowAgreement,
+            ModelVersion = slots?.Current,
+            CandidateVersion = slots?.Candidate,
+            ShadowAgreement = slots?.Shadow?.Agreement,
             LastModelError = models?.LastError,
             LastModelErrorVersion = models?.LastErrorVersion,
             LastModelErrorAt = models?.LastErrorAt,
-            ShadowVersion = models?.ShadowVersion,
-            ShadowWindows = models?.ShadowVersion is null ? null : models.ShadowWindows,
+            ShadowVersion = slots?.Shadow?.Version,
+            ShadowWindows = slots?.Shadow?.Windows,
             QueueDepth = queue,
             PendingRows = pending,
             Devices = Devices?.Count ?? 0,

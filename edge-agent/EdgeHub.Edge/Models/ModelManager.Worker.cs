@@ -26,24 +26,37 @@ public sealed partial class ModelManager
                     _shadowTarget = c.ShadowWindows;
                     _shadowWindows = 0;
                     _shadowAgreements = 0;
-                    _candidateVersion = c.Model!.Version;
-                    _shadowVersion = c.Model.Version;
-                    Interlocked.Exchange(ref _shadowCompared, 0);
-                    Volatile.Write(ref _shadowAgreement, double.NaN);
+                    _shadowVersion = c.Model!.Version;
+                    Applied(c);
+                    PublishSlots(servingChanged: false);
                     break;
                 case CommandKind.Install:
+                    Applied(c);
                     Promote(c.Model!, c.Reason);
                     break;
                 case CommandKind.SetPrevious:
                     DisposeQuietly(_previous);
                     _previous = c.Model;
-                    _previousVersion = c.Model?.Version;
+                    PublishSlots(servingChanged: false);
                     break;
                 case CommandKind.Rollback:
                     Rollback(c.Reason, c.Target);
                     break;
             }
         }
+    }
+
+    /// <summary>An install left the queue: the install thread stops counting it as pending (unless a newer one was queued since).</summary>
+    private void Applied(Command install) => Interlocked.CompareExchange(ref _queuedVersion, null, install.Model!.Version);
+
+    /// <summary>Publishes the inference thread's state as the snapshot every other thread reads.</summary>
+    private void PublishSlots(bool servingChanged)
+    {
+        var last = _slots;
+        var shadow = _shadowVersion is null
+            ? null
+            : new ShadowRun(_shadowVersion, _shadowWindows, _shadowWindows == 0 ? null : (double)_shadowAgreements / _shadowWindows);
+        _slots = new ModelSlots(_current?.Version, _candidate?.Version, _previous?.Version, last.Generation + (servingChanged ? 1 : 0), shadow);
     }
 
     /// <summary>Counts a shadow batch: <paramref name="agreements"/> of <paramref name="windows"/> had the same argmax class.</summary>
@@ -57,17 +70,17 @@ public sealed partial class ModelManager
         _shadowWindows += windows;
         _shadowAgreements += agreements;
         var agreement = (double)_shadowAgreements / Math.Max(1, _shadowWindows);
-        Volatile.Write(ref _shadowAgreement, agreement);
-        Interlocked.Exchange(ref _shadowCompared, _shadowWindows);
-        if (_shadowWindows >= _shadowTarget)
+        if (_shadowWindows < _shadowTarget)
         {
-            var candidate = _candidate;
-            _candidate = null;
-            _candidateVersion = null;
-            _logger.LogInformation("model {Version} finished its shadow run: {Agreement:P1} agreement with {Current} over {Windows} windows",
-                candidate.Version, agreement, _currentVersion, _shadowWindows);
-            Promote(candidate, $"shadow complete ({agreement:P1} agreement over {_shadowWindows} windows)");
+            PublishSlots(servingChanged: false);
+            return;
         }
+
+        var candidate = _candidate;
+        _candidate = null;
+        _logger.LogInformation("model {Version} finished its shadow run: {Agreement:P1} agreement with {Current} over {Windows} windows",
+            candidate.Version, agreement, _current?.Version, _shadowWindows);
+        Promote(candidate, $"shadow complete ({agreement:P1} agreement over {_shadowWindows} windows)");
     }
 
     /// <summary>
@@ -83,25 +96,23 @@ public sealed partial class ModelManager
         _refused[failed.Version + "/" + failed.Assignment.Sha256] = message;
         if (ReferenceEquals(failed, _candidate))
         {
-            _logger.LogError("{Message}; shadow run cancelled, {Current} keeps serving", message, _currentVersion);
+            _logger.LogError("{Message}; shadow run cancelled, {Current} keeps serving", message, _current?.Version);
             _candidate = null;
-            _candidateVersion = null;
             DisposeQuietly(failed);
+            PublishSlots(servingChanged: false);
             return _current;
         }
 
         if (ReferenceEquals(failed, _current))
         {
-            _logger.LogError("{Message}; rolling back to {Previous}", message, _previousVersion ?? "the safety net only");
+            _logger.LogError("{Message}; rolling back to {Previous}", message, _previous?.Version ?? "the safety net only");
             var fallback = _previous;
             _previous = null;
-            _previousVersion = null;
             _current = fallback;
-            _currentVersion = fallback?.Version;
             DisposeQuietly(failed);
             Persist();
-            Interlocked.Increment(ref _generation);
-            Swapped?.Invoke(_currentVersion, message);
+            PublishSlots(servingChanged: true);
+            Swapped?.Invoke(_current?.Version, message);
         }
 
         return _current;
@@ -114,43 +125,41 @@ public sealed partial class ModelManager
             // The replaced model becomes the rollback target; the one before it is released.
             DisposeQuietly(_previous);
             _previous = _current;
-            _previousVersion = _current.Version;
         }
 
         _current = model;
-        _currentVersion = model.Version;
         if (ReferenceEquals(_candidate, model))
         {
             _candidate = null;
-            _candidateVersion = null;
         }
 
         Persist();
-        Interlocked.Increment(ref _generation);
-        _logger.LogInformation("now serving model {Version} ({Reason}); previous {Previous}", model.Version, reason, _previousVersion ?? "none");
+        PublishSlots(servingChanged: true);
+        _logger.LogInformation("now serving model {Version} ({Reason}); previous {Previous}", model.Version, reason, _previous?.Version ?? "none");
         Swapped?.Invoke(model.Version, reason);
     }
 
     private void Rollback(string reason, string? target)
     {
-        if (target is not null && _currentVersion == target && _candidate is null)
+        var serving = _current?.Version;
+        if (target is not null && serving == target && _candidate is null)
         {
             return; // already serving the version the assignment names (a repeated delivery)
         }
 
-        if (target is not null && _currentVersion != target && _previousVersion != target)
+        if (target is not null && serving != target && _previous?.Version != target)
         {
-            _logger.LogWarning("rollback to {Target} ({Reason}) no longer applies: serving {Current}, previous {Previous}", target, reason, _currentVersion ?? "none", _previousVersion ?? "none");
+            _logger.LogWarning("rollback to {Target} ({Reason}) no longer applies: serving {Current}, previous {Previous}", target, reason, serving ?? "none", _previous?.Version ?? "none");
             return;
         }
 
         if (_candidate is not null)
         {
-            _logger.LogWarning("rollback ({Reason}): shadow candidate {Version} dropped, {Current} keeps serving", reason, _candidate.Version, _currentVersion);
+            _logger.LogWarning("rollback ({Reason}): shadow candidate {Version} dropped, {Current} keeps serving", reason, _candidate.Version, serving);
             DisposeQuietly(_candidate);
             _candidate = null;
-            _candidateVersion = null;
-            if (target is null || _currentVersion == target)
+            PublishSlots(servingChanged: false);
+            if (target is null || serving == target)
             {
                 return;
             }
@@ -158,18 +167,16 @@ public sealed partial class ModelManager
 
         if (_previous is null)
         {
-            _logger.LogWarning("rollback ({Reason}) requested but there is no previous model; {Current} keeps serving", reason, _currentVersion ?? "no model");
+            _logger.LogWarning("rollback ({Reason}) requested but there is no previous model; {Current} keeps serving", reason, serving ?? "no model");
             return;
         }
 
         // Swap current and previous: a second rollback rolls forward again.
         (_current, _previous) = (_previous, _current);
-        _currentVersion = _current?.Version;
-        _previousVersion = _previous?.Version;
         Persist();
-        Interlocked.Increment(ref _generation);
-        _logger.LogWarning("rolled back to model {Version} ({Reason})", _currentVersion, reason);
-        Swapped?.Invoke(_currentVersion, "rollback: " + reason);
+        PublishSlots(servingChanged: true);
+        _logger.LogWarning("rolled back to model {Version} ({Reason})", _current?.Version, reason);
+        Swapped?.Invoke(_current?.Version, "rollback: " + reason);
     }
 
     private void Persist()

@@ -28,22 +28,20 @@ public sealed partial class ModelManager : IDisposable
     private ModelAssignment? _regionAssignment;
     private ModelAssignment? _edgeAssignment;
 
-    // Owned by the inference thread (ApplyPending / OnRunFailure); read elsewhere only through the volatile snapshots below.
+    // Owned by the inference thread (ApplyPending, ReportShadow, OnRunFailure), which alone publishes _slots from them.
     private LoadedModel? _current;
     private LoadedModel? _candidate;
     private LoadedModel? _previous;
     private int _shadowTarget;
     private long _shadowWindows;
     private long _shadowAgreements;
+    private string? _shadowVersion;
 
-    private volatile string? _currentVersion;
-    private volatile string? _candidateVersion;
-    private volatile string? _previousVersion;
+    // Read from any thread: one immutable snapshot, so nobody sees a swap half done (a new current beside the old previous).
+    private volatile ModelSlots _slots = ModelSlots.Empty;
+    // An install queued for the inference thread and not applied yet (set under the install gate, cleared when applied).
+    private volatile string? _queuedVersion;
     private volatile ModelError? _lastError;
-    private volatile string? _shadowVersion;
-    private long _shadowCompared;
-    private double _shadowAgreement = double.NaN;
-    private long _generation;
 
     /// <summary>Creates the manager; models persist under <paramref name="directory"/>.</summary>
     public ModelManager(string edgeId, ModelVerifier verifier, HttpClient http, string directory, int maxBatch, ILogger logger, string? hubUrl = null)
@@ -58,14 +56,17 @@ public sealed partial class ModelManager : IDisposable
         Directory.CreateDirectory(directory);
     }
 
+    /// <summary>The serving, shadow and rollback models with the shadow run, as one consistent snapshot.</summary>
+    public ModelSlots Slots => _slots;
+
     /// <summary>Version of the model serving, or null (safety net only).</summary>
-    public string? CurrentVersion => _currentVersion;
+    public string? CurrentVersion => _slots.Current;
 
     /// <summary>Version in shadow, or null.</summary>
-    public string? CandidateVersion => _candidateVersion;
+    public string? CandidateVersion => _slots.Candidate;
 
     /// <summary>Version kept for rollback, or null.</summary>
-    public string? PreviousVersion => _previousVersion;
+    public string? PreviousVersion => _slots.Previous;
 
     /// <summary>Last refusal or failure, for status.</summary>
     public string? LastError => _lastError?.Message;
@@ -77,23 +78,16 @@ public sealed partial class ModelManager : IDisposable
     public DateTimeOffset? LastErrorAt => _lastError?.At;
 
     /// <summary>The model of the current or last shadow run (kept after it was promoted or dropped), or null.</summary>
-    public string? ShadowVersion => _shadowVersion;
+    public string? ShadowVersion => _slots.Shadow?.Version;
 
     /// <summary>Windows compared in the current or last shadow run.</summary>
-    public long ShadowWindows => Interlocked.Read(ref _shadowCompared);
+    public long ShadowWindows => _slots.Shadow?.Windows ?? 0;
 
     /// <summary>Agreement of the (last) shadow run: share of windows where candidate and current chose the same class.</summary>
-    public double? ShadowAgreement
-    {
-        get
-        {
-            var v = Volatile.Read(ref _shadowAgreement);
-            return double.IsNaN(v) ? null : v;
-        }
-    }
+    public double? ShadowAgreement => _slots.Shadow?.Agreement;
 
     /// <summary>Increments whenever the serving model changes (tests wait on it).</summary>
-    public long Generation => Interlocked.Read(ref _generation);
+    public long Generation => _slots.Generation;
 
     /// <summary>Raised after the serving model changed: (new version or null, reason).</summary>
     public event Action<string?, string>? Swapped;
@@ -171,19 +165,21 @@ public sealed partial class ModelManager : IDisposable
         try
         {
             var version = assignment.ModelVersion;
-            if (version == _currentVersion && _candidateVersion is { } shadowing)
+            var slots = _slots;
+            var candidate = slots.Candidate ?? _queuedVersion;
+            if (version == slots.Current && candidate is { } shadowing)
             {
                 // The hub assigns the serving model again while a candidate shadows: the candidate's rollout was rolled back.
                 Enqueue(new Command(CommandKind.Rollback, null, 0, $"assignment names the serving version {version}; candidate {shadowing} dropped", version));
                 return true;
             }
 
-            if (version == _currentVersion || version == _candidateVersion)
+            if (version == slots.Current || version == candidate)
             {
                 return true;
             }
 
-            if (version == _previousVersion)
+            if (version == slots.Previous)
             {
                 // The hub assigns the previous version back: that is a rollback; no download needed.
                 Enqueue(new Command(CommandKind.Rollback, null, 0, $"assignment names previous version {version}", version));
@@ -201,11 +197,12 @@ public sealed partial class ModelManager : IDisposable
                 var bytes = await FetchAsync(assignment, ct);
                 _verifier.Verify(assignment, bytes);
                 var model = LoadedModel.Load(assignment, bytes, _maxBatch);
-                var shadow = _currentVersion is null ? 0 : Math.Max(0, assignment.ShadowWindows);
-                _candidateVersion = shadow > 0 ? version : null;
+                var serving = _slots.Current;
+                var shadow = serving is null ? 0 : Math.Max(0, assignment.ShadowWindows);
+                _queuedVersion = version;
                 Enqueue(new Command(CommandKind.Install, model, shadow, shadow > 0 ? "shadow" : "assignment"));
                 _logger.LogInformation("model {Version} verified and loaded; {Mode}", version,
-                    shadow > 0 ? $"shadow-running for {shadow} windows beside {_currentVersion}" : "swapping in");
+                    shadow > 0 ? $"shadow-running for {shadow} windows beside {serving}" : "swapping in");
                 return true;
             }
             catch (ModelRejectedException ex)
@@ -217,7 +214,7 @@ public sealed partial class ModelManager : IDisposable
             {
                 // Transient: not remembered as refused, the next retained delivery or reconnect tries again.
                 SetError($"model {version} download failed: {ex.Message}", version);
-                _logger.LogError("model {Version} download from {Url} failed: {Message}; keeping {Current}", version, assignment.Url, ex.Message, _currentVersion ?? "the safety net only");
+                _logger.LogError("model {Version} download from {Url} failed: {Message}; keeping {Current}", version, assignment.Url, ex.Message, _slots.Current ?? "the safety net only");
                 return false;
             }
         }
@@ -243,7 +240,7 @@ public sealed partial class ModelManager : IDisposable
     {
         _refused[assignment.ModelVersion + "/" + assignment.Sha256] = message;
         SetError(message, assignment.ModelVersion);
-        _logger.LogError("{Message}; still serving {Current}", message, _currentVersion ?? "the safety net only (no model)");
+        _logger.LogError("{Message}; still serving {Current}", message, _slots.Current ?? "the safety net only (no model)");
     }
 
     private async Task<byte[]> FetchAsync(ModelAssignment a, CancellationToken ct)
@@ -292,6 +289,15 @@ public sealed partial class ModelManager : IDisposable
     private void SetError(string message, string? version) => _lastError = new ModelError(message, version, DateTimeOffset.UtcNow);
 
     private sealed record ModelError(string Message, string? Version, DateTimeOffset At);
+
+    /// <summary>The models' state at one moment: serving, shadow and rollback versions, the shadow run, and a counter of serving changes.</summary>
+    public sealed record ModelSlots(string? Current, string? Candidate, string? Previous, long Generation, ShadowRun? Shadow)
+    {
+        internal static readonly ModelSlots Empty = new(null, null, null, 0, null);
+    }
+
+    /// <summary>The current or last shadow run: its model, windows compared, and the share on which both models chose the same class.</summary>
+    public sealed record ShadowRun(string Version, long Windows, double? Agreement);
 
     private enum CommandKind { Install, SetPrevious, Rollback }
 
