@@ -112,7 +112,7 @@ public class AlertTrackerTests
         Assert.NotNull(t.ActiveId(AlertKinds.HrHigh));
         Assert.Equal(spo2, t.MostSevereAlertId);
         var ids = new List<string>();
-        t.CopyActiveIds(ids);
+        t.CopyWindowAlertIds(ids);
         Assert.Equal([t.ActiveId(AlertKinds.HrHigh)!, spo2!], ids);
     }
 
@@ -142,5 +142,55 @@ public class AlertTrackerTests
         Assert.NotEqual(first, second);
         Assert.Equal(50, t.StartedMicros(k));
         Assert.Equal(AlertSeverity.Medium, t.Severity(k));
+    }
+
+    /// <summary>One episode of AF (raise and clear after one evaluation each) at second <paramref name="at"/>; returns its id.</summary>
+    private static string Episode(AlertTracker t, long at)
+    {
+        Assert.Equal(AlertTransition.Raised, t.Evaluate(AlertKinds.Af, true, false, at * 1_000_000, AlertSeverity.High, out var id));
+        Assert.Equal(AlertTransition.Cleared, t.Evaluate(AlertKinds.Af, false, true, (at + 1) * 1_000_000, AlertSeverity.High, out _));
+        return id!;
+    }
+
+    [Fact]
+    public void CopyWindowAlertIds_AlertRaisedAndClearedBeforeAnyWindow_GoesToTheNextWindowOnce()
+    {
+        var t = new AlertTracker(new AlertOptions { RaiseAfter = 1, ClearAfter = 1 });
+        var id = Episode(t, 2);
+        var first = new List<string>();
+        t.CopyWindowAlertIds(first);
+        Assert.Equal([id], first);
+        var second = new List<string>();
+        t.CopyWindowAlertIds(second);
+        Assert.Empty(second);
+    }
+
+    [Fact]
+    public void CopyWindowAlertIds_AlertThatHadAWindow_IsNotCarriedPastItsClear()
+    {
+        var t = new AlertTracker(new AlertOptions { RaiseAfter = 1, ClearAfter = 1 });
+        Assert.Equal(AlertTransition.Raised, t.Evaluate(AlertKinds.Af, true, false, 1_000_000, AlertSeverity.High, out var id));
+        var during = new List<string>();
+        t.CopyWindowAlertIds(during);
+        Assert.Equal([id!], during);
+        Assert.Equal(AlertTransition.Cleared, t.Evaluate(AlertKinds.Af, false, true, 2_000_000, AlertSeverity.High, out _));
+        var after = new List<string>();
+        t.CopyWindowAlertIds(after);
+        Assert.Empty(after);
+    }
+
+    [Fact]
+    public void CopyWindowAlertIds_DeviceThatNeverGetsAWindow_KeepsOnlyTheLatestEndedAlerts()
+    {
+        var t = new AlertTracker(new AlertOptions { RaiseAfter = 1, ClearAfter = 1 });
+        var ids = new List<string>();
+        for (var i = 0; i < AlertTracker.MaxUnlinked + 5; i++)
+        {
+            ids.Add(Episode(t, i * 10));
+        }
+
+        var window = new List<string>();
+        t.CopyWindowAlertIds(window);
+        Assert.Equal(ids[^AlertTracker.MaxUnlinked..], window);
     }
 }

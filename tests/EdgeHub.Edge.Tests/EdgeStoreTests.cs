@@ -47,6 +47,26 @@ public class EdgeStoreTests
 
     private static void Insert(EdgeStore store, WindowRecord[] rows) => store.InsertWindows(rows, new long[rows.Length]);
 
+    /// <summary>Seals a delta and returns the window ends of its labelled rows, each checked to carry <paramref name="alertId"/>'s label.</summary>
+    private static List<long> SealLabelledWindowEnds(EdgeStore store, string alertId, RhythmClass expected)
+    {
+        var delta = store.TrySeal(100, ParquetCompression.Snappy, 10)!;
+        var batch = Read(store.ReadDeltaBytes(delta.Sequence)!, out _);
+        var label = DeltaSchema.IndexOf("label");
+        var labelled = new List<long>();
+        for (var r = 0; r < batch.RowCount; r++)
+        {
+            if (!batch.IsNull(label, r))
+            {
+                Assert.Equal((int)expected, batch.Int32(label)[r]);
+                Assert.Equal(alertId, batch.String(DeltaSchema.IndexOf("alert_id"))[r]);
+                labelled.Add(batch.Int64(DeltaSchema.IndexOf("window_end"))[r]);
+            }
+        }
+
+        return labelled;
+    }
+
     private static ColumnBatch Read(byte[] bytes, out IReadOnlyDictionary<string, string> meta)
     {
         using var reader = new ParquetReader(bytes);
@@ -222,22 +242,39 @@ public class EdgeStoreTests
             after[0].AlertIds.Add("al-2"); // linked after clear (cannot happen in the agent): the label is no longer held
             Insert(store, after);
 
-            var delta = store.TrySeal(100, ParquetCompression.Snappy, 10)!;
-            var batch = Read(store.ReadDeltaBytes(delta.Sequence)!, out _);
-            var label = DeltaSchema.IndexOf("label");
-            var labelled = new List<long>();
-            for (var r = 0; r < batch.RowCount; r++)
-            {
-                if (!batch.IsNull(label, r))
-                {
-                    Assert.Equal((int)RhythmClass.Tachycardia, batch.Int32(label)[r]);
-                    Assert.Equal("al-2", batch.String(DeltaSchema.IndexOf("alert_id"))[r]);
-                    labelled.Add(batch.Int64(DeltaSchema.IndexOf("window_end"))[r]);
-                }
-            }
-
-            Assert.Equal([10_000_000L, 11_000_000L, 12_000_000L, 30_000_000L], labelled);
+            Assert.Equal([10_000_000L, 11_000_000L, 12_000_000L, 30_000_000L], SealLabelledWindowEnds(store, "al-2", RhythmClass.Tachycardia));
         }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ApplyLabel_AlertRaisedAndClearedBeforeTheDevicesFirstWindow_LabelsThatWindowOnly(bool labelBeforeClear)
+    {
+        using var dir = new TempDir();
+        using var store = new EdgeStore(Path.Combine(dir.Path, "e.db"), "edge-7", NullLogger.Instance);
+        // A bradycardia in the device's first seconds: raised and cleared before its first 10-s window exists.
+        store.RecordAlert("al-5", "hr_low", "safety", "ward-1", "p_dev", 2_000_000);
+        if (labelBeforeClear)
+        {
+            Assert.Equal(0, store.ApplyLabel("al-5", (int)RhythmClass.Bradycardia, "confirm", DateTimeOffset.UtcNow));
+        }
+
+        store.ClearAlert("al-5", 8_000_000);
+        if (!labelBeforeClear)
+        {
+            Assert.Equal(0, store.ApplyLabel("al-5", (int)RhythmClass.Bradycardia, "confirm", DateTimeOffset.UtcNow));
+        }
+
+        // The first window covers the episode: the agent links it (AlertTracker.CopyWindowAlertIds) and it takes the label.
+        var first = Rows(1, 10_000_000);
+        first[0].AlertIds.Add("al-5");
+        Insert(store, first);
+        var later = Rows(1, 11_000_000);
+        later[0].AlertIds.Add("al-5"); // linked again (the agent does not): the ended alert's label is no longer held
+        Insert(store, later);
+
+        Assert.Equal([10_000_000L], SealLabelledWindowEnds(store, "al-5", RhythmClass.Bradycardia));
     }
 
     [Fact]

@@ -27,10 +27,16 @@ public enum AlertTransition
 /// </remarks>
 public sealed class AlertTracker
 {
+    /// <summary>Ended, never-windowed alerts kept for the next window at most (more is a device that never gets a window).</summary>
+    public const int MaxUnlinked = 16;
+
     private readonly AlertOptions _options;
     private PerKind<int> _counts;
     private PerKind<long> _firstAboveMicros;
     private Episode?[]? _active;
+    // Episodes that ended before any window was linked to them (raised and cleared in a device's first 10 s, before its
+    // first window): the next window covers them, so it carries their ids, or a clinician's label would find no window.
+    private List<string>? _endedUnlinked;
 
     /// <summary>Creates the tracker of one device.</summary>
     public AlertTracker(AlertOptions options) => _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -80,10 +86,19 @@ public sealed class AlertTracker
         }
     }
 
-    /// <summary>Adds the id of every active alert to <paramref name="ids"/>.</summary>
-    public void CopyActiveIds(List<string> ids)
+    /// <summary>
+    /// Adds the ids of the alerts a new window belongs to: every active alert, and every alert that ended without any window
+    /// (the window covers it: windows span <see cref="FeatureSchema.WindowSeconds"/> and come once a second after the first).
+    /// </summary>
+    public void CopyWindowAlertIds(List<string> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        if (_endedUnlinked is { Count: > 0 } ended)
+        {
+            ids.AddRange(ended);
+            ended.Clear();
+        }
+
         if (_active is null)
         {
             return;
@@ -94,6 +109,7 @@ public sealed class AlertTracker
             if (e is not null)
             {
                 ids.Add(e.AlertId);
+                e.Linked = true;
             }
         }
     }
@@ -158,6 +174,11 @@ public sealed class AlertTracker
         {
             if (++count >= clearAfter)
             {
+                if (!episode.Linked)
+                {
+                    RememberUnlinked(episode.AlertId);
+                }
+
                 _active![k] = null;
                 count = 0;
                 _firstAboveMicros[k] = 0;
@@ -184,6 +205,17 @@ public sealed class AlertTracker
         return AlertTransition.None;
     }
 
+    private void RememberUnlinked(string alertId)
+    {
+        var ended = _endedUnlinked ??= new List<string>(1);
+        if (ended.Count == MaxUnlinked)
+        {
+            ended.RemoveAt(0); // a device that never completes a window (its rate keeps changing) must not grow this
+        }
+
+        ended.Add(alertId);
+    }
+
     /// <summary>A new, globally unique alert id (time-ordered).</summary>
     public static string NewAlertId() => "al-" + Guid.CreateVersion7().ToString("N");
 
@@ -203,6 +235,9 @@ public sealed class AlertTracker
         public long LastSentMicros { get; set; }
 
         public AlertSeverity Severity { get; set; }
+
+        /// <summary>At least one window was linked to this episode.</summary>
+        public bool Linked { get; set; }
     }
 
     /// <summary>One value per alert kind, stored inside the tracker.</summary>

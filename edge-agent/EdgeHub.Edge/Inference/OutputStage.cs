@@ -92,10 +92,7 @@ public sealed class OutputStage
                 }
 
                 record.AlertId = alertId;
-                if (alertId is not null)
-                {
-                    tracker.CopyActiveIds(record.AlertIds);
-                }
+                tracker.CopyWindowAlertIds(record.AlertIds);
 
                 _store.Enqueue(record);
             }

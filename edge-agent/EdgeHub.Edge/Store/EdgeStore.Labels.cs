@@ -19,7 +19,8 @@ public sealed partial class EdgeStore
     private sqlite3_stmt? _labelWindow;
     private bool _labelCapLogged;
 
-    private readonly record struct AlertLabel(int? Label, string Action, long AtMicros);
+    /// <param name="Closed">The alert ended before any window was linked to it: the entry goes once its window has it.</param>
+    private readonly record struct AlertLabel(int? Label, string Action, long AtMicros, bool Closed = false);
 
     private void CreateLabelSchema() => Exec("""
         CREATE TABLE IF NOT EXISTS alert_labels (
@@ -51,9 +52,14 @@ public sealed partial class EdgeStore
         cmd.Parameters.AddWithValue("$action", action);
         cmd.Parameters.AddWithValue("$at", atMicros);
         cmd.ExecuteNonQuery();
-        if (_alertLabels.Count < MaxRememberedLabels || _alertLabels.ContainsKey(alertId))
+        var (keep, closed) = LabelNeed(alertId, tx);
+        if (!keep)
         {
-            _alertLabels[alertId] = new AlertLabel(label, action, atMicros);
+            _alertLabels.Remove(alertId);
+        }
+        else if (_alertLabels.Count < MaxRememberedLabels || _alertLabels.ContainsKey(alertId))
+        {
+            _alertLabels[alertId] = new AlertLabel(label, action, atMicros, closed);
         }
         else if (!_labelCapLogged)
         {
@@ -74,8 +80,47 @@ public sealed partial class EdgeStore
         }
     }
 
-    /// <summary>An alert ended: its later windows no longer exist, so its label need not be held in memory.</summary>
-    private void ForgetLabel(string alertId) => _alertLabels.Remove(alertId);
+    /// <summary>
+    /// An alert ended: no later window will be linked to it, so its label need not be held in memory, unless no window was
+    /// linked yet (raised and cleared within a device's first 10 s): its first window, still to come, carries it.
+    /// </summary>
+    private void ForgetLabel(string alertId)
+    {
+        if (!_alertLabels.TryGetValue(alertId, out var l))
+        {
+            return;
+        }
+
+        var (keep, closed) = LabelNeed(alertId, null);
+        if (keep)
+        {
+            _alertLabels[alertId] = l with { Closed = closed };
+        }
+        else
+        {
+            _alertLabels.Remove(alertId);
+        }
+    }
+
+    /// <summary>
+    /// Whether windows still to come need the label of <paramref name="alertId"/> (caller holds the lock): an open alert's
+    /// do; an ended one has had its windows, unless none was linked yet, when exactly one more (its next) is still to come.
+    /// </summary>
+    private (bool Keep, bool Closed) LabelNeed(string alertId, SqliteTransaction? tx)
+    {
+        using var cmd = Command("""
+            SELECT a.cleared_at IS NOT NULL, EXISTS (SELECT 1 FROM alert_windows w WHERE w.alert_id = a.alert_id)
+            FROM alerts a WHERE a.alert_id = $alert
+            """, tx);
+        cmd.Parameters.AddWithValue("$alert", alertId);
+        using var r = cmd.ExecuteReader();
+        if (!r.Read() || r.GetInt64(0) == 0)
+        {
+            return (true, false);
+        }
+
+        return r.GetInt64(1) == 0 ? (true, true) : (false, true);
+    }
 
     /// <summary>Gives window <paramref name="rowId"/> the label of the first labelled alert it is linked to (inside the insert transaction).</summary>
     private void LabelIfAlertLabelled(WindowRecord record, long rowId)
@@ -85,16 +130,25 @@ public sealed partial class EdgeStore
             return;
         }
 
+        var labelled = false;
         foreach (var alertId in record.AlertIds)
         {
             if (_alertLabels.TryGetValue(alertId, out var l))
             {
-                WriteLabel(alertId, l, rowId);
-                return;
+                if (!labelled)
+                {
+                    WriteLabel(alertId, l, rowId);
+                    labelled = true;
+                }
+
+                if (l.Closed)
+                {
+                    _alertLabels.Remove(alertId); // its one window is linked now
+                }
             }
         }
 
-        if (record.AlertId is { } id && _alertLabels.TryGetValue(id, out var label))
+        if (!labelled && record.AlertId is { } id && _alertLabels.TryGetValue(id, out var label))
         {
             WriteLabel(id, label, rowId);
         }
