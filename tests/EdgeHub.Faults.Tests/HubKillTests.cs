@@ -38,6 +38,8 @@ public class HubKillTests(ITestOutputHelper output)
         }
 
         await run.WaitEdgeMetricAsync("edgehub_edge_labels_total", 1, TimeSpan.FromSeconds(60), "a clinician label is joined");
+        // Enough data through the kills however fast the edge recovered (a quick recovery made a short run: 133 windows).
+        await run.WaitEdgeMetricAsync("edgehub_edge_windows_total", 200, TimeSpan.FromSeconds(60), "200 windows computed by the edge");
         var audit = await run.FinishAsync(ward, everyFrameKept: true);
         Assert.True(audit.HubWindows > 150, $"only {audit.HubWindows} windows reached the dataset");
         Assert.True(audit.HubLabelledWindows > 0, $"no labelled window reached the dataset ({ward.Answered.Count} alerts answered)");
