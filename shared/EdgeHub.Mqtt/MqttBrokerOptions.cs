@@ -57,6 +57,13 @@ public sealed class MqttBrokerOptions
     public ushort MaxInflightMessages { get; set; } = 1000;
     /// <summary>Messages queued per client beyond the in-flight window (or while offline); when full, new messages are dropped and counted.</summary>
     public int MaxQueuedMessages { get; set; } = 10_000;
+    /// <summary>
+    /// Payload bytes the broker holds per client, counted apart for QoS 0 messages waiting to be written and for QoS 1/2
+    /// messages in flight or queued (mosquitto's max_queued_bytes): beyond it the client's new messages are dropped and
+    /// counted, so a client that stops reading cannot make the broker hold unbounded memory (10,000 queued messages of up
+    /// to <see cref="MaxPacketSize"/> each). A client with nothing held still gets one message, however large. 0: no limit.
+    /// </summary>
+    public long MaxQueuedBytes { get; set; } = 64L * 1024 * 1024;
     /// <summary>Largest packet accepted (fixed header included); larger packets close the connection with Packet too large.</summary>
     public int MaxPacketSize { get; set; } = 16 * 1024 * 1024;
     /// <summary>Topic aliases accepted per v5 client (0 disables).</summary>

@@ -106,6 +106,86 @@ public sealed class BrokerBehaviourTests
     }
 
     [Fact]
+    public async Task PersistentSession_OfflineQos1Messages_QueueBoundedByBytes_ButOneLargeMessageAlwaysFits()
+    {
+        await using var broker = await TestSupport.StartBrokerAsync(o => o.MaxQueuedBytes = 10 * 1024);
+        var first = TestSupport.Client(broker.Port, "offline-bytes", configure: o => o.SessionExpiryInterval = 300);
+        await first.ConnectAsync();
+        await first.SubscribeAsync("q/#");
+        await first.SubscribeAsync("big/#");
+        await first.DisconnectAsync();
+        await first.DisposeAsync();
+        await using (var pub = TestSupport.Client(broker.Port, "qp-bytes"))
+        {
+            await pub.ConnectAsync();
+            for (var i = 0; i < 30; i++)
+            {
+                var payload = new byte[1024];
+                BitConverter.TryWriteBytes(payload, i);
+                await pub.PublishAsync("q/x", payload);
+            }
+        }
+        var session = broker.SessionOf("offline-bytes")!;
+        Assert.Equal(10 * 1024, session.HeldBytes);
+        Assert.Equal(20, session.DroppedMessages);
+        await using var again = TestSupport.Client(broker.Port, "offline-bytes", configure: o => { o.SessionExpiryInterval = 300; o.CleanStart = false; });
+        var got = Collect(again);
+        await again.ConnectAsync();
+        await TestSupport.WaitUntilAsync(() => got.Count == 10, "the 10 queued messages that fit 10 KB");
+        Assert.Equal(Enumerable.Range(0, 10), got.Select(m => BitConverter.ToInt32(m.Payload)));
+        await TestSupport.WaitUntilAsync(() => session.HeldBytes == 0, "every delivered message acknowledged and released");
+
+        // Larger than the limit, to a client holding nothing: delivered, or it could never be.
+        await using var pub2 = TestSupport.Client(broker.Port, "qp-big");
+        await pub2.ConnectAsync();
+        await pub2.PublishAsync("big/one", new byte[50_000]);
+        await TestSupport.WaitUntilAsync(() => got.Any(m => m.Topic == "big/one"), "the 50 KB message");
+    }
+
+    [Fact]
+    public async Task StalledQos0Subscriber_HoldsAtMostTheByteLimit_AndTheBrokerStaysResponsive()
+    {
+        const long Limit = 256 * 1024;
+        await using var broker = await TestSupport.StartBrokerAsync(o => o.MaxQueuedBytes = Limit);
+        // Subscribes, then does not read: the kernel's buffers fill, then the broker's queue for it.
+        await using var stalled = await RawConnection.ConnectAsync(broker.Port, "stalled");
+        await stalled.SendAsync(new MqttSubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("flood/#")] });
+        Assert.IsType<MqttSubAckPacket>(await stalled.ReadAsync());
+        var session = broker.SessionOf("stalled")!;
+        var connection = session.Connection!;
+        long peak = 0;
+        using var stop = new CancellationTokenSource();
+        var watch = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, connection.QueuedQos0Bytes);
+                await Task.Delay(1);
+            }
+        });
+        await using var pub = TestSupport.Client(broker.Port, "flooder");
+        await pub.ConnectAsync();
+        var payload = new byte[16 * 1024];
+        for (var i = 0; i < 4000 && session.DroppedMessages == 0; i++)
+        {
+            await pub.PublishAsync("flood/x", payload, MqttQos.AtMostOnce);
+        }
+        // 16 messages fill the limit, far below the 10,000-message one: the drops are the byte limit's.
+        await TestSupport.WaitUntilAsync(() => session.DroppedMessages > 0, "the stalled subscriber's messages to be dropped at the byte limit");
+        await stop.CancelAsync();
+        await watch;
+        Assert.InRange(peak, 0, Limit);
+
+        // Everyone else is served as before.
+        await using var other = TestSupport.Client(broker.Port, "other");
+        var got = Collect(other);
+        await other.ConnectAsync();
+        await other.SubscribeAsync("ping/#", MqttQos.AtLeastOnce);
+        await pub.PublishAsync("ping/1", "p"u8.ToArray(), MqttQos.AtLeastOnce);
+        await TestSupport.WaitUntilAsync(() => got.Any(m => m.Topic == "ping/1"), "a message to a reading subscriber");
+    }
+
+    [Fact]
     public async Task PersistentSession_OfflineQos1Messages_DeliveredOnResume_QueueBounded()
     {
         await using var broker = await TestSupport.StartBrokerAsync(o => o.MaxQueuedMessages = 50);

@@ -50,6 +50,7 @@ internal static class BrokerCommand
         public int? MaxConnections { get; set; }
         public int? MaxInflightMessages { get; set; }
         public int? MaxQueuedMessages { get; set; }
+        public long? MaxQueuedBytes { get; set; }
         public int? MaxPacketSize { get; set; }
         public int? ConnectTimeoutSeconds { get; set; }
         public string? LogLevel { get; set; }
@@ -92,6 +93,7 @@ internal static class BrokerCommand
             if (file.MaxConnections is { } mc) { options.MaxConnections = mc; }
             if (file.MaxInflightMessages is { } mi) { options.MaxInflightMessages = (ushort)Math.Clamp(mi, 1, ushort.MaxValue); }
             if (file.MaxQueuedMessages is { } mq) { options.MaxQueuedMessages = mq; }
+            if (file.MaxQueuedBytes is { } mb) { options.MaxQueuedBytes = mb; }
             if (file.MaxPacketSize is { } mp) { options.MaxPacketSize = mp; }
             if (file.ConnectTimeoutSeconds is { } cts) { options.ConnectTimeout = TimeSpan.FromSeconds(cts); }
             if (options.TlsPort >= 0)

@@ -75,11 +75,21 @@ internal sealed partial class BrokerConnection
     }
 
     /// <summary>Gives back the payload references of PUBLISH entries that will never be written (connection gone).</summary>
-    private static void ReleaseUnsent(OutboundQueue<Outbound> queue)
+    private void ReleaseUnsent(OutboundQueue<Outbound> queue)
     {
         while (queue.TryRead(out var item))
         {
+            Unqueued(item);
             item.Message?.Release();
+        }
+    }
+
+    /// <summary>A PUBLISH left the queue (written or dropped): its QoS 0 bytes no longer count against the limit.</summary>
+    private void Unqueued(in Outbound item)
+    {
+        if (item is { Kind: OutKind.Publish, Qos: MqttQos.AtMostOnce })
+        {
+            Interlocked.Add(ref _queuedQos0Bytes, -item.Message!.Payload.Length);
         }
     }
 
@@ -94,6 +104,7 @@ internal sealed partial class BrokerConnection
                 }
                 finally
                 {
+                    Unqueued(item);
                     item.Message!.Release();
                 }
                 break;

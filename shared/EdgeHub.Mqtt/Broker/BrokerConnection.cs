@@ -40,6 +40,7 @@ internal sealed partial class BrokerConnection : IDisposable
     private readonly MqttPublishPacket _outPublish = new();
     private readonly ILogger _logger;
     private int _queued;
+    private long _queuedQos0Bytes;
     private int _closing;
     private int _journalBeforeWrite;
     private bool _closeAfterFlush;
@@ -85,12 +86,27 @@ internal sealed partial class BrokerConnection : IDisposable
         set => Volatile.Write(ref _journalBeforeWrite, value ? 1 : 0);
     }
 
-    /// <summary>Queues a PUBLISH; QoS 0 is dropped (false) when the outbound backlog is at the queue limit.</summary>
+    /// <summary>Payload bytes of QoS 0 messages queued and not yet written (bounded by <see cref="MqttBrokerOptions.MaxQueuedBytes"/>).</summary>
+    internal long QueuedQos0Bytes => Interlocked.Read(ref _queuedQos0Bytes);
+
+    /// <summary>Queues a PUBLISH; QoS 0 is dropped (false) when the outbound backlog is at the queue's message or byte limit.</summary>
     public bool TrySendPublish(BrokerMessage message, MqttQos qos, ushort packetId, bool retain, bool dup, uint[]? subscriptionIds)
     {
-        if (qos == MqttQos.AtMostOnce && Volatile.Read(ref _queued) >= _broker.Options.MaxQueuedMessages)
+        var qos0Bytes = 0;
+        if (qos == MqttQos.AtMostOnce)
         {
-            return false;
+            var queued = Volatile.Read(ref _queued);
+            if (queued >= _broker.Options.MaxQueuedMessages)
+            {
+                return false;
+            }
+            qos0Bytes = message.Payload.Length;
+            var limit = _broker.Options.MaxQueuedBytes;
+            if (limit > 0 && queued > 0 && Interlocked.Read(ref _queuedQos0Bytes) + qos0Bytes > limit)
+            {
+                return false;
+            }
+            Interlocked.Add(ref _queuedQos0Bytes, qos0Bytes);
         }
         Interlocked.Increment(ref _queued);
         // The queue entry holds its own reference to the (pooled) payload until the write loop has copied it out.
@@ -102,6 +118,7 @@ internal sealed partial class BrokerConnection : IDisposable
             return true;
         }
         Interlocked.Decrement(ref _queued);
+        Interlocked.Add(ref _queuedQos0Bytes, -qos0Bytes);
         message.Release();
         return false;
     }

@@ -55,15 +55,30 @@ internal sealed class BrokerSession
     private readonly Queue<Queued> _queue = new();
     private readonly int _maxInflight;
     private readonly int _maxQueued;
+    private readonly long _maxHeldBytes;
+    private long _heldBytes; // payload bytes of the in-flight and queued messages
     private ushort _nextId;
     private long _sequence;
     private BrokerConnection? _connection;
 
-    public BrokerSession(string clientId, int maxInflight, int maxQueued)
+    public BrokerSession(string clientId, int maxInflight, int maxQueued, long maxQueuedBytes = 0)
     {
         ClientId = clientId;
         _maxInflight = maxInflight;
         _maxQueued = maxQueued;
+        _maxHeldBytes = maxQueuedBytes;
+    }
+
+    /// <summary>Payload bytes of the QoS 1/2 messages in flight or queued (bounded by <see cref="MqttBrokerOptions.MaxQueuedBytes"/>).</summary>
+    internal long HeldBytes
+    {
+        get
+        {
+            lock (Sync)
+            {
+                return _heldBytes;
+            }
+        }
     }
 
     public string ClientId { get; }
@@ -125,6 +140,15 @@ internal sealed class BrokerSession
                 DroppedMessages++;
                 return;
             }
+            var size = message.Payload.Length;
+            if (_maxHeldBytes > 0 && _heldBytes + size > _maxHeldBytes && _inflight.Count + _queue.Count > 0)
+            {
+                // The same policy by bytes (mosquitto's max_queued_bytes): a client that stops acknowledging holds at most
+                // the limit, not its window and queue of messages up to the maximum packet size each.
+                DroppedMessages++;
+                return;
+            }
+            _heldBytes += size;
             var queued = new Queued(message.AddRef(), qos, retain, subscriptionIds, ++_sequence);
             Journal?.Enqueued(this, queued);
             if (windowOpen)
@@ -178,10 +202,17 @@ internal sealed class BrokerSession
                 return false;
             }
             Journal?.Done(this, entry.Sequence);
-            entry.Message.Release();
+            Drop(entry.Message);
             DrainLocked();
             return true;
         }
+    }
+
+    /// <summary>A message leaves the session (delivered, refused or expired): its bytes and its reference go (under <see cref="Sync"/>).</summary>
+    private void Drop(BrokerMessage message)
+    {
+        _heldBytes -= message.Payload.Length;
+        message.Release();
     }
 
     /// <summary>PUBREC: the message is now owned by the receiver; wait for PUBCOMP. A failure code ends the delivery.</summary>
@@ -201,7 +232,7 @@ internal sealed class BrokerSession
             {
                 Journal?.Done(this, entry.Sequence);
                 _inflight.Remove(packetId);
-                entry.Message.Release();
+                Drop(entry.Message);
                 DrainLocked();
                 return true;
             }
@@ -254,7 +285,7 @@ internal sealed class BrokerSession
             if (q.Message.IsExpired(now))
             {
                 Journal?.Done(this, q.Sequence);
-                q.Message.Release();
+                Drop(q.Message);
                 continue;
             }
             SendNew(connection, q);
@@ -319,6 +350,7 @@ internal sealed class BrokerSession
             {
                 q.Message.Release();
             }
+            _heldBytes = 0;
         }
     }
 
@@ -372,10 +404,12 @@ internal sealed class BrokerSession
                 if (sent.TryGetValue(q.Sequence, out var id) && !_inflight.ContainsKey(id))
                 {
                     _inflight[id] = new Inflight { Message = q.Message, Qos = q.Qos, Retain = q.Retain, SubscriptionIds = q.SubscriptionIds, Sequence = q.Sequence };
+                    _heldBytes += q.Message.Payload.Length;
                 }
                 else if (_queue.Count < _maxQueued)
                 {
                     _queue.Enqueue(q);
+                    _heldBytes += q.Message.Payload.Length;
                 }
                 else
                 {

@@ -75,7 +75,7 @@ public sealed partial class MqttBroker
     /// <summary>Once a second: buffered records to the OS, and to the disk unless fsync is off.</summary>
     private void FlushJournalPeriodic() => _store?.FlushPeriodic();
 
-    private BrokerSession NewSession(string clientId) => new(clientId, Options.MaxInflightMessages, Options.MaxQueuedMessages);
+    private BrokerSession NewSession(string clientId) => new(clientId, Options.MaxInflightMessages, Options.MaxQueuedMessages, Options.MaxQueuedBytes);
 
     private void ClosePersistence()
     {

@@ -13,6 +13,9 @@ public sealed partial class MqttBroker
     private readonly ConcurrentDictionary<string, BrokerSession> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _sessionLock = new();
 
+    /// <summary>The session of <paramref name="clientId"/>, or null (tests).</summary>
+    internal BrokerSession? SessionOf(string clientId) => _sessions.TryGetValue(clientId, out var s) ? s : null;
+
     /// <summary>Authenticates and binds a session; returns the CONNACK reason code.</summary>
     internal MqttReasonCode Accept(BrokerConnection connection, MqttConnectPacket connect)
     {
