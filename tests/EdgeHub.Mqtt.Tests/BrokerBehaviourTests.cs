@@ -105,16 +105,23 @@ public sealed class BrokerBehaviourTests
         await TestSupport.WaitUntilAsync(() => broker.SessionCount == 0 && broker.SubscriptionCount == 0, "the 1-second session to expire");
     }
 
+    /// <summary>A persistent session (expiry 300 s) subscribed to <paramref name="filters"/>, whose client then disconnects.</summary>
+    private static async Task LeaveOfflineSessionAsync(MqttBroker broker, string clientId, params string[] filters)
+    {
+        await using var client = TestSupport.Client(broker.Port, clientId, configure: o => o.SessionExpiryInterval = 300);
+        await client.ConnectAsync();
+        foreach (var filter in filters)
+        {
+            await client.SubscribeAsync(filter);
+        }
+        await client.DisconnectAsync();
+    }
+
     [Fact]
     public async Task PersistentSession_OfflineQos1Messages_QueueBoundedByBytes_ButOneLargeMessageAlwaysFits()
     {
         await using var broker = await TestSupport.StartBrokerAsync(o => o.MaxQueuedBytes = 10 * 1024);
-        var first = TestSupport.Client(broker.Port, "offline-bytes", configure: o => o.SessionExpiryInterval = 300);
-        await first.ConnectAsync();
-        await first.SubscribeAsync("q/#");
-        await first.SubscribeAsync("big/#");
-        await first.DisconnectAsync();
-        await first.DisposeAsync();
+        await LeaveOfflineSessionAsync(broker, "offline-bytes", "q/#", "big/#");
         await using (var pub = TestSupport.Client(broker.Port, "qp-bytes"))
         {
             await pub.ConnectAsync();
@@ -189,11 +196,7 @@ public sealed class BrokerBehaviourTests
     public async Task PersistentSession_OfflineQos1Messages_DeliveredOnResume_QueueBounded()
     {
         await using var broker = await TestSupport.StartBrokerAsync(o => o.MaxQueuedMessages = 50);
-        var first = TestSupport.Client(broker.Port, "offline", configure: o => o.SessionExpiryInterval = 300);
-        await first.ConnectAsync();
-        await first.SubscribeAsync("q/#");
-        await first.DisconnectAsync();
-        await first.DisposeAsync();
+        await LeaveOfflineSessionAsync(broker, "offline", "q/#");
         await using (var pub = TestSupport.Client(broker.Port, "qp"))
         {
             await pub.ConnectAsync();

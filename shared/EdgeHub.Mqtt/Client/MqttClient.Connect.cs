@@ -174,8 +174,7 @@ public sealed partial class MqttClient
                 // A new session has none of our subscriptions: restore them first, ahead of what is resent or was queued
                 // offline, or a message we publish to our own filters (a request whose answer we subscribe to) would be
                 // routed before the subscription exists and never come back.
-                resubscribe = new PendingOperation(this, new MqttSubscribePacket { Subscriptions = [.. _subscriptions.Values] }, ++_sequence, false);
-                SendLocked(resubscribe); // not ready yet: takes an identifier and waits in _pending
+                resubscribe = Register(new MqttSubscribePacket { Subscriptions = [.. _subscriptions.Values] }, false, false); // not ready: waits in _pending
                 connection.Enqueue(new ClientOutbound(resubscribe.Packet, resubscribe));
             }
             // §4.4: resend unacknowledged PUBLISH (DUP) and PUBREL in their original order, then (un)subscribes.
