@@ -25,7 +25,11 @@ namespace EdgeHub.Cli.Demo;
 /// </summary>
 internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyncDisposable
 {
+    /// <summary>Lowest port <see cref="FreePort"/> picks (above the well-known and most registered services' ports).</summary>
+    private const int MinPort = 10_000;
+
     private readonly List<RegionRig> _rigs = [];
+    private readonly HashSet<int> _ports = [];
     private readonly HashSet<string> _rolledOut = new(StringComparer.Ordinal);
     private readonly Stopwatch _clock = new();
     private WebApplication? _hub;
@@ -358,10 +362,52 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
         return JsonNode.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
     }
 
-    private static int FreePort()
+    /// <summary>
+    /// A port for one of the demo's listeners, chosen before it starts (the secure profile writes it into settings and
+    /// certificates). Taken at random below the kernel's ephemeral range and checked free: a port the kernel handed out as
+    /// "any free port" is soon handed out again, to an outgoing connection or another such listener, and a listener started
+    /// a moment later then failed with "Address already in use" (seen with tests running beside the demo).
+    /// </summary>
+    private int FreePort()
     {
+        var below = EphemeralLow();
+        for (var attempt = 0; below - MinPort >= 1000 && attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(MinPort, below);
+            if (_ports.Contains(port))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                _ports.Add(port);
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: try another
+            }
+        }
+
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Lowest port of the kernel's ephemeral range (Linux; 32768 elsewhere or when unreadable).</summary>
+    private static int EphemeralLow()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 32768;
+        }
     }
 }
