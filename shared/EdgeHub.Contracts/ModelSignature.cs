@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EdgeHub.Common;
 
 namespace EdgeHub.Contracts;
 
@@ -129,17 +130,9 @@ public static class ModelSignature
             }
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var key = GenerateKey();
-        var temp = full + ".tmp";
-        File.WriteAllText(temp, ExportPrivateKeyPem(key));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        File.Move(temp, full, overwrite: true);
-        File.WriteAllText(full + ".pub", ExportPublicKeyPem(key));
+        AtomicFile.WriteText(full, ExportPrivateKeyPem(key), AtomicFileOptions.OwnerOnly);
+        AtomicFile.WriteText(full + ".pub", ExportPublicKeyPem(key));
         return key;
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeHub.Common;
 
 namespace EdgeHub.Datasets;
 
@@ -9,29 +10,11 @@ internal static class DeltaLogFiles
         Path.Combine(logDir, version.ToString("D20", CultureInfo.InvariantCulture) + ".json");
 
     /// <summary>
-    /// Publishes <paramref name="content"/> as <paramref name="target"/> only if no file of that name exists: the bytes go to a
-    /// temporary file first (fsynced), which is then hard-linked into place (<see cref="NativeLink"/>), which fails if
-    /// the name exists. A reader never sees a partial commit, and of two racing writers exactly one wins. Returns false when
+    /// Publishes <paramref name="content"/> as <paramref name="target"/> only if no file of that name exists (the Delta log's
+    /// put-if-absent): a reader never sees a partial commit, and of two racing writers exactly one wins. Returns false when
     /// the target already exists.
     /// </summary>
-    public static bool TryPublish(string target, ReadOnlySpan<byte> content)
-    {
-        var dir = Path.GetDirectoryName(target)!;
-        var tmp = Path.Combine(dir, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
-        {
-            fs.Write(content);
-            fs.Flush(flushToDisk: true);
-        }
-        try
-        {
-            return NativeLink.TryCreateExclusive(tmp, target);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
+    public static bool TryPublish(string target, ReadOnlySpan<byte> content) => AtomicFile.TryCreate(target, content);
 
     /// <summary>Writes a new data file (never overwriting) and fsyncs it.</summary>
     public static void WriteNew(string path, ReadOnlySpan<byte> content)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeHub.Datasets.Log;
 using Microsoft.Extensions.Logging;
+using EdgeHub.Common;
 
 namespace EdgeHub.Datasets;
 
@@ -36,9 +37,7 @@ public sealed partial class DeltaTable
             if (current is null || current < version)
             {
                 var json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, long> { ["version"] = version, ["size"] = _state.Files.Count + _state.Txns.Count + _state.Tombstones.Count + 2 });
-                var tmp = LastCheckpointPath + "." + Guid.NewGuid().ToString("N") + ".tmp";
-                File.WriteAllBytes(tmp, json);
-                File.Move(tmp, LastCheckpointPath, overwrite: true);
+                AtomicFile.Write(LastCheckpointPath, json);
             }
             _lastCheckpoint = Math.Max(_lastCheckpoint, version);
             return version;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EdgeHub.Contracts;
 using Microsoft.Extensions.Logging;
+using EdgeHub.Common;
 
 namespace EdgeHub.Edge.Models;
 
@@ -208,17 +209,7 @@ public sealed partial class ModelManager
         WriteAtomic(json, JsonSerializer.SerializeToUtf8Bytes(model.Assignment, ContractsJson.Default.ModelAssignment));
     }
 
-    private static void WriteAtomic(string path, byte[] bytes)
-    {
-        var temp = path + ".tmp";
-        using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            f.Write(bytes);
-            f.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
-    }
+    private static void WriteAtomic(string path, byte[] bytes) => AtomicFile.Write(path, bytes);
 
     private static void DisposeQuietly(LoadedModel? model)
     {

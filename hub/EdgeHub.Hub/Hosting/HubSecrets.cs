@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using EdgeHub.Hub.Options;
 using Microsoft.Extensions.Logging;
+using EdgeHub.Common;
 
 namespace EdgeHub.Hub.Hosting;
 
@@ -75,25 +76,6 @@ public static class HubSecrets
         return Path.Combine(options.DataRoot, "keys", "operator.token");
     }
 
-    private static bool CreateAtomically(string path, string content)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllText(temp, content);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        try
-        {
-            File.Move(temp, path, overwrite: false);
-            return true;
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            File.Delete(temp);
-            return false;
-        }
-    }
+    private static bool CreateAtomically(string path, string content) =>
+        AtomicFile.TryCreate(path, System.Text.Encoding.UTF8.GetBytes(content), AtomicFileOptions.OwnerOnly);
 }

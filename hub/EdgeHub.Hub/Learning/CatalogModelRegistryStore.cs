@@ -19,7 +19,7 @@ public sealed class CatalogModelRegistryStore(HubCatalog catalog, ModelFiles fil
             return false;
         }
 
-        await files.WriteAsync(model.Region, model.Version, model.Sha256, onnx, cancellationToken).ConfigureAwait(false);
+        files.Write(model.Region, model.Version, model.Sha256, onnx.Span);
         return await catalog.AddModelAsync(model, cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,4 +1,5 @@
 using EdgeHub.Hub.Options;
+using EdgeHub.Common;
 
 namespace EdgeHub.Hub.Learning;
 
@@ -17,15 +18,9 @@ public sealed class ModelFiles(HubOptions options)
         return Path.Combine(options.ModelsRoot, region, $"{version}-{sha256[..Math.Min(16, sha256.Length)]}.onnx");
     }
 
-    /// <summary>Writes the bytes atomically (temp file + rename) so a reader never sees half a model.</summary>
-    public async Task WriteAsync(string region, string version, string sha256, ReadOnlyMemory<byte> onnx, CancellationToken ct)
-    {
-        var path = PathOf(region, version, sha256);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await File.WriteAllBytesAsync(temp, onnx.ToArray(), ct).ConfigureAwait(false);
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Writes the bytes atomically and durably (<see cref="AtomicFile"/>) so a reader never sees half a model.</summary>
+    public void Write(string region, string version, string sha256, ReadOnlySpan<byte> onnx) =>
+        AtomicFile.Write(PathOf(region, version, sha256), onnx);
 
     /// <summary>The bytes, or null when the file is missing.</summary>
     public async Task<byte[]?> ReadAsync(string region, string version, string sha256, CancellationToken ct)

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using EdgeHub.Common;
 
 namespace EdgeHub.Mqtt.Broker;
 
@@ -420,20 +421,8 @@ internal sealed partial class BrokerStore : IDisposable, ISessionJournal
         Compactions++;
     }
 
-    private void WriteFresh(string path, Action<Stream> write)
-    {
-        var temp = path + ".tmp";
-        using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write))
-        {
-            write(fs);
-            fs.Flush(true);
-        }
-        File.Move(temp, path, overwrite: true);
-        if (FsyncMode != MqttFsyncMode.Never)
-        {
-            DirectorySync.Flush(_directory);
-        }
-    }
+    // Compaction is rare, so it is made durable whatever the fsync mode (a power loss must not bring back an older log).
+    private static void WriteFresh(string path, Action<Stream> write) => AtomicFile.Write(path, write);
 
     public void Dispose()
     {

@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace EdgeHub.Mqtt.Broker;
+namespace EdgeHub.Common;
 
 /// <summary>
-/// Makes a rename durable: after a compaction replaces a log with <c>rename(2)</c>, the new directory entry reaches the
-/// disk only when the directory itself is fsynced (POSIX); until then a power loss could bring back the old log while
-/// records appended to the new one are already acknowledged. .NET cannot open a directory as a file, so libc is called.
+/// Makes a rename durable: after <c>rename(2)</c> replaces a file, the new directory entry reaches the disk only when the
+/// directory itself is fsynced (POSIX); until then a power loss could bring back the old file (or none) while what the new
+/// one holds is already acknowledged. .NET cannot open a directory as a file, so libc is called.
 /// </summary>
-internal static partial class DirectorySync
+public static partial class DirectorySync
 {
     private const int ReadOnly = 0; // O_RDONLY
 
@@ -30,13 +30,13 @@ internal static partial class DirectorySync
         var fd = Open(directory, ReadOnly);
         if (fd < 0)
         {
-            throw new IOException($"cannot open persistence directory '{directory}' to fsync it (errno {Marshal.GetLastPInvokeError()})");
+            throw new IOException($"cannot open directory '{directory}' to fsync it (errno {Marshal.GetLastPInvokeError()})");
         }
         try
         {
             if (Fsync(fd) != 0)
             {
-                throw new IOException($"fsync of persistence directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}); check the disk");
+                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}); check the disk");
             }
         }
         finally

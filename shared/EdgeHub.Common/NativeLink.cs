@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EdgeHub.Datasets;
+namespace EdgeHub.Common;
 
 /// <summary>
 /// Atomic "create this name only if it does not exist" for a finished file. On Unix, <c>link(2)</c> fails with EEXIST when
@@ -32,6 +32,6 @@ internal static partial class NativeLink
         if (Link(source, target) == 0) return true;
         var errno = Marshal.GetLastPInvokeError();
         if (errno == EEXIST) return false;
-        throw new IOException($"link('{source}', '{target}') failed with errno {errno}; the table folder must be on a local POSIX file system");
+        throw new IOException($"link('{source}', '{target}') failed with errno {errno}; the folder must be on a local POSIX file system");
     }
 }
