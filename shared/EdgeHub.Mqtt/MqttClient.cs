@@ -111,7 +111,7 @@ public sealed partial class MqttClient : IAsyncDisposable
         {
             return;
         }
-        await using var reg = ct.CanBeCanceled ? ct.Register(static s => ((PendingOperation)s!).Fail(new OperationCanceledException("publish cancelled")), op) : default;
+        using var reg = ct.CanBeCanceled ? ct.Register(static s => ((PendingOperation)s!).Fail(new OperationCanceledException("publish cancelled")), op) : default;
         var ack = await op.Task.ConfigureAwait(false);
         if (ack is MqttPubCompPacket { ReasonCode: MqttReasonCode.PacketIdentifierNotFound } && op.PubRelResent)
         {
@@ -151,7 +151,7 @@ public sealed partial class MqttClient : IAsyncDisposable
         };
         using var brokerWait = EnterBrokerWait();
         var op = Register(packet, false, false);
-        await using var reg = ct.CanBeCanceled ? ct.Register(static s => ((PendingOperation)s!).Fail(new OperationCanceledException("subscribe cancelled")), op) : default;
+        using var reg = ct.CanBeCanceled ? ct.Register(static s => ((PendingOperation)s!).Fail(new OperationCanceledException("subscribe cancelled")), op) : default;
         var ack = (MqttSubAckPacket)(await op.Task.ConfigureAwait(false))!;
         var failures = new List<string>();
         for (var i = 0; i < subscriptions.Count; i++)
@@ -183,7 +183,7 @@ public sealed partial class MqttClient : IAsyncDisposable
         }
         using var brokerWait = EnterBrokerWait();
         var op = Register(new MqttUnsubscribePacket { TopicFilters = [topicFilter] }, false, false);
-        await using var reg = ct.CanBeCanceled ? ct.Register(static s => ((PendingOperation)s!).Fail(new OperationCanceledException("unsubscribe cancelled")), op) : default;
+        using var reg = ct.CanBeCanceled ? ct.Register(static s => ((PendingOperation)s!).Fail(new OperationCanceledException("unsubscribe cancelled")), op) : default;
         await op.Task.ConfigureAwait(false);
     }
 
