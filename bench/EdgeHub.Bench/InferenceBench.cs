@@ -44,28 +44,44 @@ public static class InferenceBench
         options ??= new InferenceBenchOptions();
         var weights = InferenceBenchModel.Create(options.Architecture);
         var model = OnnxModelFactory.CreateMlpClassifier(weights, new Dictionary<string, string> { [OnnxMetadataKeys.ModelVersion] = "1" });
+        // Both bindings run the same native library (the NuGet package's), so the difference is the binding alone.
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("EDGEHUB_ORT_LIBRARY")))
+        {
+            Environment.SetEnvironmentVariable("EDGEHUB_ORT_LIBRARY", Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libonnxruntime.so"));
+        }
         using var session = OnnxSession.FromBytes(model, new OnnxSessionOptions { IntraOpThreads = 1, Sequential = true });
-        output.WriteLine($"inference: ONNX Runtime {session.Runtime.Version}, MLP {weights.Architecture}, 1 intra-op thread, {Environment.ProcessorCount} cores");
+        output.WriteLine($"inference: ONNX Runtime {session.Runtime.Version} ({session.Runtime.LibraryPath}), MLP {weights.Architecture}, 1 intra-op thread, {Environment.ProcessorCount} cores");
+        output.WriteLine("  side by side, same model and library: our C-API binding (OnnxRunner) vs Microsoft.ML.OnnxRuntime (pinned OrtValues, IoBinding, RunWithBinding)");
         output.WriteLine();
-        output.WriteLine("  batch   µs/run   µs/window   windows/s   bytes/run   vs 3 µs target");
+        output.WriteLine("  batch   C-API µs/window  bytes/run   managed µs/window  bytes/run   managed - C-API µs/window");
 
         var perWindow = new JsonObject();
+        var managedPerWindow = new JsonObject();
         var cases = new JsonArray();
         long worstAllocation = 0;
+        long managedWorstAllocation = 0;
         double bestWindowsPerSecond = 0;
         var maxBatch = options.BatchSizes.Max();
         using (var runner = session.CreateRunner(maxBatch))
+        using (var managed = new InferenceBenchManaged(model, maxBatch))
         {
             InferenceBenchModel.FillRows(runner.Input(maxBatch), weights, seed: 1);
+            InferenceBenchModel.FillRows(managed.Input(maxBatch), weights, seed: 1);
+            Action<int> runOurs = runner.Run;
+            Action<int> runManaged = managed.Run;
             foreach (var batch in options.BatchSizes)
             {
                 ct.ThrowIfCancellationRequested();
-                var (usPerRun, bytesPerRun) = MeasureRunner(runner, batch, options);
-                var usPerWindow = usPerRun / batch;
-                var windowsPerSecond = 1e6 / usPerWindow;
-                bestWindowsPerSecond = Math.Max(bestWindowsPerSecond, windowsPerSecond);
-                worstAllocation = Math.Max(worstAllocation, bytesPerRun);
-                perWindow[batch.ToString(CultureInfo.InvariantCulture)] = Math.Round(usPerWindow, 3);
+                // Alternated per repetition inside MeasurePair, so machine noise falls on both alike.
+                var (ours, theirs) = MeasurePair(runOurs, runManaged, batch, options);
+                var usPerWindow = ours.UsPerRun / batch;
+                var managedUsPerWindow = theirs.UsPerRun / batch;
+                bestWindowsPerSecond = Math.Max(bestWindowsPerSecond, 1e6 / usPerWindow);
+                worstAllocation = Math.Max(worstAllocation, ours.BytesPerRun);
+                managedWorstAllocation = Math.Max(managedWorstAllocation, theirs.BytesPerRun);
+                var key = batch.ToString(CultureInfo.InvariantCulture);
+                perWindow[key] = Math.Round(usPerWindow, 3);
+                managedPerWindow[key] = Math.Round(managedUsPerWindow, 3);
                 if (batch >= 64)
                 {
                     // The target is stated for batch ≥ 64; the ratio is target / measured, so ≥ 1 meets it.
@@ -73,11 +89,12 @@ public static class InferenceBench
                     {
                         ["case"] = $"batch{batch}",
                         ["us_per_window"] = Math.Round(usPerWindow, 3),
+                        ["managed_us_per_window"] = Math.Round(managedUsPerWindow, 3),
                         ["ratio"] = Math.Round(TargetMicrosecondsPerWindow / usPerWindow, 2),
                     });
                 }
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {batch,5} {usPerRun,8:F1} {usPerWindow,11:F3} {windowsPerSecond,11:N0} {bytesPerRun,11} {TargetMicrosecondsPerWindow / usPerWindow,10:F2}x{(batch >= 64 ? (usPerWindow <= TargetMicrosecondsPerWindow ? "  ok" : "  MISSED") : string.Empty)}"));
+                    $"  {batch,5} {usPerWindow,16:F3} {ours.BytesPerRun,10} {managedUsPerWindow,19:F3} {theirs.BytesPerRun,10} {managedUsPerWindow - usPerWindow,27:+0.000;-0.000}"));
             }
         }
 
@@ -92,6 +109,8 @@ public static class InferenceBench
             ["bench"] = "inference",
             ["us_per_window"] = perWindow,
             ["alloc_bytes_per_run"] = worstAllocation,
+            ["managed_us_per_window"] = managedPerWindow,
+            ["managed_alloc_bytes_per_run"] = managedWorstAllocation,
             ["windows_per_s"] = Math.Round(bestWindowsPerSecond),
             ["target_us_per_window"] = TargetMicrosecondsPerWindow,
             ["model"] = weights.Architecture,
@@ -111,36 +130,55 @@ public static class InferenceBench
         return result;
     }
 
-    /// <summary>Median over repetitions of µs per Run, and managed bytes allocated per Run on this thread.</summary>
-    private static (double UsPerRun, long BytesPerRun) MeasureRunner(OnnxRunner runner, int batch, InferenceBenchOptions options)
+    /// <summary>
+    /// Median over repetitions of µs per Run and managed bytes allocated per Run on this thread, for two ways of running
+    /// the same batch, measured in alternating repetitions.
+    /// </summary>
+    private static (RunFigures First, RunFigures Second) MeasurePair(Action<int> first, Action<int> second, int batch, InferenceBenchOptions options)
     {
-        // Warm up: creates this batch size's tensors and lets ORT settle its arena and kernels.
+        var perRun = Math.Max(Warm(first, batch), Warm(second, batch));
+        var runsPerRepetition = Math.Max(10, (int)(options.MeasureTime.TotalSeconds / options.Repetitions / perRun));
+        var a = new double[options.Repetitions];
+        var b = new double[options.Repetitions];
+        long allocatedA = 0, allocatedB = 0;
+        for (var r = 0; r < options.Repetitions; r++)
+        {
+            a[r] = Time(first, batch, runsPerRepetition, ref allocatedA);
+            b[r] = Time(second, batch, runsPerRepetition, ref allocatedB);
+        }
+        Array.Sort(a);
+        Array.Sort(b);
+        var total = (long)runsPerRepetition * options.Repetitions;
+        return (new RunFigures(a[a.Length / 2], allocatedA / total), new RunFigures(b[b.Length / 2], allocatedB / total));
+    }
+
+    /// <summary>Warms up (this batch size's tensors, ORT's arena and kernels); returns seconds per run.</summary>
+    private static double Warm(Action<int> run, int batch)
+    {
         var warmup = Stopwatch.StartNew();
         var iterations = 0;
         while (warmup.ElapsedMilliseconds < 150 || iterations < 10)
         {
-            runner.Run(batch);
+            run(batch);
             iterations++;
         }
-        var perRunEstimate = warmup.Elapsed.TotalSeconds / iterations;
-        var runsPerRepetition = Math.Max(10, (int)(options.MeasureTime.TotalSeconds / options.Repetitions / perRunEstimate));
-        var samples = new double[options.Repetitions];
-        long allocated = 0;
-        for (var r = 0; r < samples.Length; r++)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            var start = Stopwatch.GetTimestamp();
-            for (var i = 0; i < runsPerRepetition; i++)
-            {
-                runner.Run(batch);
-            }
-            var elapsed = Stopwatch.GetElapsedTime(start);
-            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
-            samples[r] = elapsed.TotalMicroseconds / runsPerRepetition;
-        }
-        Array.Sort(samples);
-        return (samples[samples.Length / 2], allocated / ((long)runsPerRepetition * samples.Length));
+        return warmup.Elapsed.TotalSeconds / iterations;
     }
+
+    private static double Time(Action<int> run, int batch, int runs, ref long allocated)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < runs; i++)
+        {
+            run(batch);
+        }
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+        return elapsed.TotalMicroseconds / runs;
+    }
+
+    private readonly record struct RunFigures(double UsPerRun, long BytesPerRun);
 
     private static async Task<BatcherFigures> MeasureBatcherAsync(OnnxSession session, MlpWeights weights, InferenceBenchOptions options, CancellationToken ct)
     {
