@@ -1,17 +1,16 @@
-using EdgeHub.Onnx.Native;
+using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeHub.Onnx;
 
 public sealed partial class OnnxRunner
 {
-    /// <summary>One model output: its preallocated buffer for MaxBatch rows and its per-row element count.</summary>
+    /// <summary>One model output: its pinned buffer for MaxBatch rows and its per-row element count.</summary>
     private sealed class OutputSlot
     {
-        private OutputSlot(OnnxTensorInfo info, int rowLength, int elementSize, NativeBuffer buffer)
+        private OutputSlot(OnnxTensorInfo info, int rowLength, Array buffer)
         {
             Info = info;
             RowLength = rowLength;
-            ElementSize = elementSize;
             Buffer = buffer;
         }
 
@@ -19,20 +18,11 @@ public sealed partial class OnnxRunner
 
         public int RowLength { get; }
 
-        public int ElementSize { get; }
-
-        public NativeBuffer Buffer { get; }
+        /// <summary>A pinned float[], long[], int[] or double[] of MaxBatch × RowLength elements.</summary>
+        public Array Buffer { get; }
 
         public static OutputSlot Create(OnnxTensorInfo info, int maxBatch)
         {
-            var elementSize = info.ElementType switch
-            {
-                OnnxElementType.Float or OnnxElementType.Int32 or OnnxElementType.UInt32 => 4,
-                OnnxElementType.Int64 or OnnxElementType.UInt64 or OnnxElementType.Double => 8,
-                OnnxElementType.Int16 or OnnxElementType.UInt16 or OnnxElementType.Float16 or OnnxElementType.BFloat16 => 2,
-                OnnxElementType.Int8 or OnnxElementType.UInt8 or OnnxElementType.Bool => 1,
-                _ => throw new ArgumentException($"model output {info} has an element type a runner cannot preallocate; use numeric outputs"),
-            };
             if (info.Shape.Count == 0)
             {
                 throw new ArgumentException($"model output {info} is a scalar; a runner needs outputs whose first dimension is the batch");
@@ -47,11 +37,39 @@ public sealed partial class OnnxRunner
                 }
                 rowLength *= info.Shape[d];
             }
-            if (rowLength > int.MaxValue / maxBatch / elementSize)
+            if (rowLength > int.MaxValue / 8 / maxBatch)
             {
                 throw new ArgumentException($"model output {info} is too large for {maxBatch} rows");
             }
-            return new OutputSlot(info, (int)rowLength, elementSize, new NativeBuffer((nuint)(maxBatch * rowLength * elementSize)));
+            var length = (int)rowLength * maxBatch;
+            Array buffer = info.ElementType switch
+            {
+                OnnxElementType.Float => GC.AllocateArray<float>(length, pinned: true),
+                OnnxElementType.Int64 => GC.AllocateArray<long>(length, pinned: true),
+                OnnxElementType.Int32 => GC.AllocateArray<int>(length, pinned: true),
+                OnnxElementType.Double => GC.AllocateArray<double>(length, pinned: true),
+                _ => throw new ArgumentException($"model output {info} has an element type a runner cannot preallocate; use float, int64, int32 or double outputs"),
+            };
+            return new OutputSlot(info, (int)rowLength, buffer);
+        }
+
+        /// <summary>An OrtValue over the first <paramref name="batch"/> rows, shaped as declared with the batch dimension filled in.</summary>
+        public OrtValue CreateValue(int batch)
+        {
+            var shape = new long[Info.Shape.Count];
+            shape[0] = batch;
+            for (var d = 1; d < shape.Length; d++)
+            {
+                shape[d] = Info.Shape[d];
+            }
+            var count = batch * RowLength;
+            return Buffer switch
+            {
+                float[] f => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, f.AsMemory(0, count), shape),
+                long[] l => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, l.AsMemory(0, count), shape),
+                int[] i => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, i.AsMemory(0, count), shape),
+                _ => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, ((double[])Buffer).AsMemory(0, count), shape),
+            };
         }
     }
 }

@@ -1,30 +1,24 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
-using EdgeHub.Onnx.Native;
+using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeHub.Onnx;
 
 /// <summary>
-/// Runs a model with one float input <c>[batch, features]</c> over buffers allocated once for <see cref="MaxBatch"/> rows.
-/// Fill <see cref="Input"/>, call <see cref="Run(int)"/>, read <see cref="Output"/>: in steady state no managed memory is
-/// allocated (the ORT tensors wrapping the buffers are created on first use of each batch size, then kept).
-/// Not thread-safe: one runner per thread (the session itself may be shared).
+/// Runs a model with one float input <c>[batch, features]</c> over buffers allocated once for <see cref="MaxBatch"/> rows:
+/// pinned arrays wrapped in OrtValues and bound to an <see cref="OrtIoBinding"/> the first time each batch size runs, so every
+/// later <see cref="Run(int)"/> is one <c>RunWithBinding</c> that allocates no managed memory (the package's
+/// <c>Run(options, names, values, ...)</c> allocates its argument arrays on every call). Fill <see cref="Input"/>, call
+/// <see cref="Run(int)"/>, read <see cref="Output"/>. Not thread-safe: one runner per thread (the session may be shared).
 /// </summary>
-public sealed unsafe partial class OnnxRunner : IDisposable
+public sealed partial class OnnxRunner : IDisposable
 {
     private readonly OnnxSession _session;
-    private readonly OrtApi _api;
-    private readonly OrtRuntime _runtime;
-    private readonly long _fixedBatch;
-    private readonly NativeBuffer _input;
+    private readonly InferenceSession _ort;
+    private readonly RunOptions _runOptions = new();
+    private readonly float[] _input;
     private readonly OutputSlot[] _outputs;
-    private readonly NativeBuffer _callBlock;
-    private readonly nint* _inputNames;
-    private readonly nint* _inputValuesArg;
-    private readonly nint* _outputNames;
-    private readonly nint* _outputValuesArg;
-    private readonly OrtHandle?[] _inputValues;
-    private readonly OrtHandle[]?[] _outputValues;
+    private readonly OrtIoBinding?[] _bindings;
+    private readonly List<OrtValue> _values = [];
     private bool _disposed;
 
     internal OnnxRunner(OnnxSession session, int maxBatch)
@@ -32,59 +26,25 @@ public sealed unsafe partial class OnnxRunner : IDisposable
         ArgumentNullException.ThrowIfNull(session);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         _session = session;
-        _runtime = session.Runtime;
-        _api = _runtime.Api;
+        _ort = session.Session;
         InputInfo = ValidateInput(session);
         FeatureCount = (int)InputInfo.Shape[1];
-        _fixedBatch = InputInfo.Shape[0];
-        if (_fixedBatch >= 0 && maxBatch != _fixedBatch)
+        var fixedBatch = InputInfo.Shape[0];
+        if (fixedBatch >= 0 && maxBatch != fixedBatch)
         {
             throw new ArgumentException(
-                $"model input {InputInfo} has a fixed batch of {_fixedBatch}; create the runner with maxBatch {_fixedBatch} " +
+                $"model input {InputInfo} has a fixed batch of {fixedBatch}; create the runner with maxBatch {fixedBatch} " +
                 "or export the model with a symbolic batch dimension", nameof(maxBatch));
         }
         MaxBatch = maxBatch;
-        _input = new NativeBuffer((nuint)maxBatch * (nuint)FeatureCount * sizeof(float));
+        // Pinned-object heap: the arrays never move, so ORT may keep pointing at them between runs.
+        _input = GC.AllocateArray<float>(maxBatch * FeatureCount, pinned: true);
         _outputs = new OutputSlot[session.Outputs.Count];
         for (var i = 0; i < _outputs.Length; i++)
         {
             _outputs[i] = OutputSlot.Create(session.Outputs[i], maxBatch);
         }
-        _inputValues = new OrtHandle?[maxBatch];
-        _outputValues = new OrtHandle[]?[maxBatch];
-
-        // One native block for the argument arrays of OrtApi::Run and the UTF-8 names they point to.
-        var names = new List<byte[]> { NullTerminated(InputInfo.Name) };
-        foreach (var output in session.Outputs)
-        {
-            names.Add(NullTerminated(output.Name));
-        }
-        var pointerBytes = (nuint)(2 + 2 * _outputs.Length) * (nuint)sizeof(nint);
-        nuint nameBytes = 0;
-        foreach (var name in names)
-        {
-            nameBytes += (nuint)name.Length;
-        }
-        _callBlock = new NativeBuffer(pointerBytes + nameBytes);
-        var slots = (nint*)_callBlock.Pointer;
-        _inputNames = slots;
-        _inputValuesArg = slots + 1;
-        _outputNames = slots + 2;
-        _outputValuesArg = slots + 2 + _outputs.Length;
-        var text = (byte*)_callBlock.Pointer + pointerBytes;
-        for (var i = 0; i < names.Count; i++)
-        {
-            names[i].CopyTo(new Span<byte>(text, names[i].Length));
-            if (i == 0)
-            {
-                _inputNames[0] = (nint)text;
-            }
-            else
-            {
-                _outputNames[i - 1] = (nint)text;
-            }
-            text += names[i].Length;
-        }
+        _bindings = new OrtIoBinding?[maxBatch];
     }
 
     /// <summary>Largest batch this runner accepts.</summary>
@@ -103,39 +63,22 @@ public sealed unsafe partial class OnnxRunner : IDisposable
     public Span<float> Input(int batch)
     {
         CheckBatch(batch);
-        return new Span<float>(_input.Pointer, batch * FeatureCount);
+        return _input.AsSpan(0, batch * FeatureCount);
     }
 
     /// <summary>Runs the model on the first <paramref name="batch"/> rows of <see cref="Input"/>.</summary>
-    /// <exception cref="OnnxRuntimeException">ORT failed; the message is ORT's.</exception>
+    /// <exception cref="OnnxInferenceException">ORT failed; the message is ORT's, with the model and the batch.</exception>
     public void Run(int batch)
     {
         CheckBatch(batch);
-        var inputs = _inputValues[batch - 1] ??= CreateTensor(_input.Pointer, OnnxElementType.Float, sizeof(float), InputInfo.Shape, batch, FeatureCount);
-        var outputs = _outputValues[batch - 1] ??= CreateOutputTensors(batch);
-        var session = _session.Handle;
-        var addedRef = false;
+        var binding = _bindings[batch - 1] ??= Bind(batch);
         try
         {
-            // Guards against the session being disposed on another thread while ORT is inside Run.
-            session.DangerousAddRef(ref addedRef);
-            _inputValuesArg[0] = inputs.Pointer;
-            for (var i = 0; i < outputs.Length; i++)
-            {
-                _outputValuesArg[i] = outputs[i].Pointer;
-            }
-            var status = _api.Run(session.DangerousGetHandle(), 0, _inputNames, _inputValuesArg, 1, _outputNames, (nuint)_outputs.Length, _outputValuesArg);
-            if (status != 0)
-            {
-                _api.Throw(status, string.Create(CultureInfo.InvariantCulture, $"to run the model on a batch of {batch} (input {InputInfo})"));
-            }
+            _ort.RunWithBinding(_runOptions, binding);
         }
-        finally
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
         {
-            if (addedRef)
-            {
-                session.DangerousRelease();
-            }
+            throw new OnnxInferenceException(string.Create(CultureInfo.InvariantCulture, $"to run {_session.Name} on a batch of {batch} (input {InputInfo})"), ex);
         }
     }
 
@@ -158,15 +101,15 @@ public sealed unsafe partial class OnnxRunner : IDisposable
     }
 
     /// <summary>Float output <paramref name="index"/> for the last run of <paramref name="batch"/> rows, row-major.</summary>
-    public ReadOnlySpan<float> Output(int index, int batch) => OutputSpan<float>(index, batch, OnnxElementType.Float);
+    public ReadOnlySpan<float> Output(int index, int batch) => OutputSpan<float>(index, batch);
 
     /// <summary>Int64 output <paramref name="index"/> (for example ArgMax labels) for the last run of <paramref name="batch"/> rows.</summary>
-    public ReadOnlySpan<long> OutputInt64(int index, int batch) => OutputSpan<long>(index, batch, OnnxElementType.Int64);
+    public ReadOnlySpan<long> OutputInt64(int index, int batch) => OutputSpan<long>(index, batch);
 
     /// <summary>Elements per row of output <paramref name="index"/> (classes for <c>[N, C]</c>, 1 for <c>[N]</c>).</summary>
     public int OutputRowLength(int index) => _outputs[index].RowLength;
 
-    /// <summary>Releases the ORT tensors and the buffers.</summary>
+    /// <summary>Releases the bindings and the ORT tensors over the buffers.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -174,43 +117,33 @@ public sealed unsafe partial class OnnxRunner : IDisposable
             return;
         }
         _disposed = true;
-        foreach (var value in _inputValues)
+        foreach (var binding in _bindings)
         {
-            value?.Dispose();
+            binding?.Dispose();
         }
-        foreach (var values in _outputValues)
+        foreach (var value in _values)
         {
-            if (values != null)
-            {
-                foreach (var value in values)
-                {
-                    value.Dispose();
-                }
-            }
+            value.Dispose();
         }
-        foreach (var output in _outputs)
-        {
-            output.Buffer.Dispose();
-        }
-        _input.Dispose();
-        _callBlock.Dispose();
+        _runOptions.Dispose();
     }
 
-    private ReadOnlySpan<T> OutputSpan<T>(int index, int batch, OnnxElementType type)
+    private ReadOnlySpan<T> OutputSpan<T>(int index, int batch)
         where T : unmanaged
     {
         CheckBatch(batch);
         var slot = _outputs[index];
-        if (slot.Info.ElementType != type)
+        if (slot.Buffer is not T[] buffer)
         {
-            throw new InvalidOperationException($"output {index} ({slot.Info}) is not {type.ToString().ToLowerInvariant()}; read it with the matching accessor");
+            throw new InvalidOperationException($"output {index} ({slot.Info}) is not {typeof(T).Name}; read it with the matching accessor");
         }
-        return new ReadOnlySpan<T>(slot.Buffer.Pointer, batch * slot.RowLength);
+        return buffer.AsSpan(0, batch * slot.RowLength);
     }
 
     private void CheckBatch(int batch)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(_session.IsDisposed, _session);
         if ((uint)(batch - 1) >= (uint)MaxBatch)
         {
             ThrowBadBatch(batch);
@@ -222,43 +155,31 @@ public sealed unsafe partial class OnnxRunner : IDisposable
         throw new ArgumentOutOfRangeException(
             nameof(batch), batch, $"batch must be 1..{MaxBatch} rows for model input {InputInfo} (this runner was created with maxBatch {MaxBatch})");
 
-    private OrtHandle[] CreateOutputTensors(int batch)
+    /// <summary>Wraps the first <paramref name="batch"/> rows of every buffer in OrtValues and binds them, once per batch size.</summary>
+    private OrtIoBinding Bind(int batch)
     {
-        var values = new OrtHandle[_outputs.Length];
-        for (var i = 0; i < values.Length; i++)
+        var binding = _ort.CreateIoBinding();
+        try
         {
-            var slot = _outputs[i];
-            values[i] = CreateTensor(slot.Buffer.Pointer, slot.Info.ElementType, slot.ElementSize, slot.Info.Shape, batch, slot.RowLength);
+            binding.BindInput(InputInfo.Name, Track(OrtValue.CreateTensorValueFromMemory(
+                OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, batch * FeatureCount), [batch, FeatureCount])));
+            foreach (var slot in _outputs)
+            {
+                binding.BindOutput(slot.Info.Name, Track(slot.CreateValue(batch)));
+            }
+            return binding;
         }
-        return values;
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
+        {
+            binding.Dispose();
+            throw new OnnxInferenceException(string.Create(CultureInfo.InvariantCulture, $"to bind the buffers of {_session.Name} for a batch of {batch}"), ex);
+        }
     }
 
-    /// <summary>
-    /// Wraps <paramref name="rowLength"/> × <paramref name="batch"/> elements of our buffer in an OrtValue whose shape is
-    /// <paramref name="declared"/> with the first (batch) dimension replaced by <paramref name="batch"/>.
-    /// </summary>
-    private OrtHandle CreateTensor(void* data, OnnxElementType type, int elementSize, IReadOnlyList<long> declared, int batch, int rowLength)
+    private OrtValue Track(OrtValue value)
     {
-        var rank = declared.Count;
-        var shape = stackalloc long[rank];
-        shape[0] = batch;
-        for (var d = 1; d < rank; d++)
-        {
-            shape[d] = declared[d];
-        }
-        var bytes = (nuint)batch * (nuint)rowLength * (nuint)elementSize;
-        nint value;
-        _api.Check(
-            _api.CreateTensorWithDataAsOrtValue(_runtime.CpuMemoryInfo.Pointer, data, bytes, shape, (nuint)rank, (int)type, &value),
-            "to wrap a runner buffer in a tensor");
-        return new OrtHandle(_api, OrtObjectKind.Value, value);
-    }
-
-    private static byte[] NullTerminated(string text)
-    {
-        var bytes = new byte[System.Text.Encoding.UTF8.GetByteCount(text) + 1];
-        System.Text.Encoding.UTF8.GetBytes(text, bytes);
-        return bytes;
+        _values.Add(value);
+        return value;
     }
 
     private static OnnxTensorInfo ValidateInput(OnnxSession session)
@@ -266,12 +187,12 @@ public sealed unsafe partial class OnnxRunner : IDisposable
         if (session.Inputs.Count != 1)
         {
             throw new ArgumentException(
-                $"a runner needs a model with exactly one float input [N, features]; this model has {session.Inputs.Count}: {string.Join("; ", session.Inputs)}");
+                $"a runner needs a model with exactly one float input [N, features]; {session.Name} has {session.Inputs.Count}: {string.Join("; ", session.Inputs)}");
         }
         var input = session.Inputs[0];
         if (input.ElementType != OnnxElementType.Float || input.Shape.Count != 2 || input.Shape[1] <= 0)
         {
-            throw new ArgumentException($"a runner needs a float input of shape [N, features] with a fixed feature count; the model's input is {input}");
+            throw new ArgumentException($"a runner needs a float input of shape [N, features] with a fixed feature count; the input of {session.Name} is {input}");
         }
         return input;
     }

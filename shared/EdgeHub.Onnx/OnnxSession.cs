@@ -1,28 +1,25 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
-using EdgeHub.Onnx.Native;
+using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeHub.Onnx;
 
 /// <summary>
-/// One loaded model in ONNX Runtime. Thread-safe for concurrent runs (ORT guarantees that for <c>Run</c>);
+/// One model loaded into ONNX Runtime (the package's <see cref="InferenceSession"/>), with its signature in our terms and
+/// ORT's failures turned into <see cref="OnnxInferenceException"/>s that name the model. Thread-safe for concurrent runs;
 /// each <see cref="OnnxRunner"/> created from it owns its buffers and is used by one thread at a time.
 /// </summary>
-public sealed unsafe class OnnxSession : IDisposable
+public sealed class OnnxSession : IDisposable
 {
-    private readonly OrtHandle _session;
-
-    private OnnxSession(OrtRuntime runtime, OrtHandle session)
+    private OnnxSession(InferenceSession session, string name)
     {
-        Runtime = runtime;
-        _session = session;
-        Inputs = ReadSignature(isInput: true);
-        Outputs = ReadSignature(isInput: false);
+        Session = session;
+        Name = name;
+        Inputs = [.. session.InputNames.Select(n => ToInfo(n, session.InputMetadata[n]))];
+        Outputs = [.. session.OutputNames.Select(n => ToInfo(n, session.OutputMetadata[n]))];
     }
 
-    /// <summary>The runtime the session lives in.</summary>
-    public OrtRuntime Runtime { get; }
+    /// <summary>What error messages call the model ("model eu-3", "model file /x/y.onnx").</summary>
+    public string Name { get; }
 
     /// <summary>Model inputs in declaration order (initializers excluded).</summary>
     public IReadOnlyList<OnnxTensorInfo> Inputs { get; }
@@ -30,40 +27,27 @@ public sealed unsafe class OnnxSession : IDisposable
     /// <summary>Model outputs in declaration order.</summary>
     public IReadOnlyList<OnnxTensorInfo> Outputs { get; }
 
-    internal OrtHandle Handle => _session;
+    internal InferenceSession Session { get; }
 
-    /// <summary>Loads a model from its serialized bytes (ORT copies what it needs; the span may be reused afterwards).</summary>
-    /// <exception cref="OnnxRuntimeException">ORT rejected the model; the message is ORT's.</exception>
-    public static OnnxSession FromBytes(ReadOnlySpan<byte> model, OnnxSessionOptions? options = null)
+    /// <summary>True once disposed: runners check it, because the package's session is a raw handle a run must not touch after.</summary>
+    internal bool IsDisposed { get; private set; }
+
+    /// <summary>Loads a model from its serialized bytes; <paramref name="name"/> is what errors call it (default "model of N bytes").</summary>
+    /// <exception cref="OnnxInferenceException">ORT rejected the model (the message is ORT's, with the model's name), or ORT could not be loaded.</exception>
+    public static OnnxSession FromBytes(ReadOnlySpan<byte> model, OnnxSessionOptions? options = null, string? name = null)
     {
         if (model.IsEmpty)
         {
             throw new ArgumentException("the model is empty (0 bytes); pass the bytes of an .onnx file", nameof(model));
         }
-        var runtime = OrtRuntime.Shared;
-        var api = runtime.Api;
-        using var sessionOptions = CreateOptions(runtime, options ?? new OnnxSessionOptions());
-        nint session;
-        fixed (byte* data = model)
-        {
-            api.Check(
-                api.CreateSessionFromArray(runtime.Env.Pointer, data, (nuint)model.Length, sessionOptions.Pointer, &session),
-                string.Create(CultureInfo.InvariantCulture, $"to load a model from {model.Length} bytes"));
-        }
-        return Loaded(runtime, session);
-    }
-
-    private static OnnxSession Loaded(OrtRuntime runtime, nint session)
-    {
-        var loaded = new OnnxSession(runtime, new OrtHandle(runtime.Api, OrtObjectKind.Session, session));
-        // Session creation walked most of ORT's code (kernel registration, optimisers); runs use little of it.
-        runtime.ReleaseLoadTimeCodePages();
-        return loaded;
+        name ??= string.Create(CultureInfo.InvariantCulture, $"model of {model.Length:N0} bytes");
+        var bytes = model.ToArray();
+        return Create(name, o => new InferenceSession(bytes, o), options);
     }
 
     /// <summary>Loads a model from an .onnx file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="OnnxRuntimeException">ORT rejected the model; the message is ORT's.</exception>
+    /// <exception cref="OnnxInferenceException">ORT rejected the model; the message is ORT's, with the file's path.</exception>
     public static OnnxSession FromFile(string path, OnnxSessionOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -72,113 +56,79 @@ public sealed unsafe class OnnxSession : IDisposable
         {
             throw new FileNotFoundException($"ONNX model file {full} does not exist", full);
         }
-        var runtime = OrtRuntime.Shared;
-        var api = runtime.Api;
-        using var sessionOptions = CreateOptions(runtime, options ?? new OnnxSessionOptions());
-        nint session;
-        // ORTCHAR_T is char (UTF-8) on Linux and macOS; this binding does not target Windows' wchar_t paths.
-        var utf8 = Encoding.UTF8.GetBytes(full + "\0");
-        fixed (byte* pathPtr = utf8)
-        {
-            api.Check(api.CreateSession(runtime.Env.Pointer, pathPtr, sessionOptions.Pointer, &session), $"to load model file {full}");
-        }
-        return Loaded(runtime, session);
+        return Create($"model file {full}", o => new InferenceSession(full, o), options);
     }
 
     /// <summary>
     /// Creates a runner for a model with one float input <c>[batch, features]</c>: input and output buffers for up to
-    /// <paramref name="maxBatch"/> rows are allocated once and reused by every <see cref="OnnxRunner.Run"/>.
+    /// <paramref name="maxBatch"/> rows are allocated once and reused by every <see cref="OnnxRunner.Run(int)"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The model's signature does not fit (the message names the expected shape).</exception>
     public OnnxRunner CreateRunner(int maxBatch) => new(this, maxBatch);
 
     /// <summary>Releases the native session. Runners created from it must be disposed first.</summary>
-    public void Dispose() => _session.Dispose();
-
-    private static OrtHandle CreateOptions(OrtRuntime runtime, OnnxSessionOptions options)
+    public void Dispose()
     {
+        IsDisposed = true;
+        Session.Dispose();
+    }
+
+    private static OnnxSession Create(string name, Func<SessionOptions, InferenceSession> open, OnnxSessionOptions? options)
+    {
+        OrtLibrary.EnsureLoaded();
+        options ??= new OnnxSessionOptions();
         if (options.IntraOpThreads < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.IntraOpThreads, "IntraOpThreads must be 0 (ORT's default) or more");
         }
-        var api = runtime.Api;
-        nint raw;
-        api.Check(api.CreateSessionOptions(&raw), "to create session options");
-        var handle = new OrtHandle(api, OrtObjectKind.SessionOptions, raw);
+        InferenceSession session;
+        using (var ortOptions = new SessionOptions
+        {
+            IntraOpNumThreads = options.IntraOpThreads,
+            ExecutionMode = options.Sequential ? ExecutionMode.ORT_SEQUENTIAL : ExecutionMode.ORT_PARALLEL,
+            GraphOptimizationLevel = options.Optimization,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        })
+        {
+            // Key from onnxruntime_session_options_config_keys.h.
+            ortOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+            try
+            {
+                session = open(ortOptions);
+            }
+            catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
+            {
+                throw new OnnxInferenceException($"to load {name}", ex);
+            }
+        }
+        // Session creation walked most of ORT's code (kernel registration, optimisers); runs use little of it.
+        CodePages.ReleaseOrtLoadTimePages();
         try
         {
-            api.Check(api.SetIntraOpNumThreads(raw, options.IntraOpThreads), "to set the intra-op thread count");
-            api.Check(api.SetSessionExecutionMode(raw, options.Sequential ? 0 : 1), "to set the execution mode");
-            api.Check(api.SetSessionGraphOptimizationLevel(raw, (int)options.Optimization), "to set the graph optimisation level");
-            // Key from onnxruntime_session_options_config_keys.h.
-            fixed (byte* key = "session.intra_op.allow_spinning\0"u8)
-            fixed (byte* value = options.AllowSpinning ? "1\0"u8 : "0\0"u8)
-            {
-                api.Check(api.AddSessionConfigEntry(raw, key, value), "to configure intra-op spinning");
-            }
-            return handle;
+            return new OnnxSession(session, name);
         }
         catch
         {
-            handle.Dispose();
+            session.Dispose();
             throw;
         }
     }
 
-    private OnnxTensorInfo[] ReadSignature(bool isInput)
+    private static OnnxTensorInfo ToInfo(string name, NodeMetadata meta)
     {
-        var api = Runtime.Api;
-        var session = _session.Pointer;
-        nuint count;
-        api.Check(isInput ? api.SessionGetInputCount(session, &count) : api.SessionGetOutputCount(session, &count), "to count model inputs/outputs");
-        var result = new OnnxTensorInfo[(int)count];
-        for (nuint i = 0; i < count; i++)
+        if (!meta.IsTensor)
         {
-            byte* namePtr;
-            api.Check(
-                isInput ? api.SessionGetInputName(session, i, Runtime.DefaultAllocator, &namePtr)
-                        : api.SessionGetOutputName(session, i, Runtime.DefaultAllocator, &namePtr),
-                "to read a model input/output name");
-            var name = api.TakeAllocatedString(Runtime.DefaultAllocator, namePtr);
-
-            nint typeInfo;
-            api.Check(
-                isInput ? api.SessionGetInputTypeInfo(session, i, &typeInfo) : api.SessionGetOutputTypeInfo(session, i, &typeInfo),
-                $"to read the type of '{name}'");
-            using var typeHandle = new OrtHandle(api, OrtObjectKind.TypeInfo, typeInfo);
-            result[(int)i] = ReadTensorInfo(api, name, typeInfo);
-        }
-        return result;
-    }
-
-    private static OnnxTensorInfo ReadTensorInfo(OrtApi api, string name, nint typeInfo)
-    {
-        nint tensorInfo;
-        // Not owned: valid while typeInfo lives. Null for maps and sequences, which we report as Undefined with no shape.
-        api.Check(api.CastTypeInfoToTensorInfo(typeInfo, &tensorInfo), $"to read the tensor type of '{name}'");
-        if (tensorInfo == 0)
-        {
+            // Maps and sequences: reported as Undefined with no shape, as the reader without ORT does.
             return new OnnxTensorInfo(name, OnnxElementType.Undefined, [], []);
         }
-        int elementType;
-        api.Check(api.GetTensorElementType(tensorInfo, &elementType), $"to read the element type of '{name}'");
-        nuint rank;
-        api.Check(api.GetDimensionsCount(tensorInfo, &rank), $"to read the rank of '{name}'");
-        var dims = new long[(int)rank];
-        var dimNames = new string[(int)rank];
-        if (rank > 0)
+        var dims = new long[meta.Dimensions.Length];
+        var names = new string[dims.Length];
+        for (var i = 0; i < dims.Length; i++)
         {
-            var symbolic = stackalloc byte*[(int)rank];
-            fixed (long* d = dims)
-            {
-                api.Check(api.GetDimensions(tensorInfo, d, rank), $"to read the shape of '{name}'");
-            }
-            api.Check(api.GetSymbolicDimensions(tensorInfo, symbolic, rank), $"to read the dimension names of '{name}'");
-            for (var i = 0; i < (int)rank; i++)
-            {
-                dimNames[i] = symbolic[i] == null ? string.Empty : Marshal.PtrToStringUTF8((nint)symbolic[i]) ?? string.Empty;
-            }
+            dims[i] = meta.Dimensions[i];
+            names[i] = i < meta.SymbolicDimensions.Length ? meta.SymbolicDimensions[i] ?? string.Empty : string.Empty;
         }
-        return new OnnxTensorInfo(name, (OnnxElementType)elementType, dims, dimNames);
+        // TensorElementType's values are ONNX's TensorProto.DataType, which OnnxElementType mirrors.
+        return new OnnxTensorInfo(name, (OnnxElementType)(int)meta.ElementDataType, dims, names);
     }
 }

@@ -1,17 +1,6 @@
-namespace EdgeHub.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
-/// <summary>ORT graph optimisation levels (<c>GraphOptimizationLevel</c> in onnxruntime_c_api.h).</summary>
-public enum GraphOptimizationLevel
-{
-    /// <summary>No graph rewrites.</summary>
-    Disabled = 0,
-    /// <summary>Semantics-preserving rewrites such as constant folding and redundant-node removal.</summary>
-    Basic = 1,
-    /// <summary>Basic plus operator fusions (for example Gemm + activation).</summary>
-    Extended = 2,
-    /// <summary>Everything, including layout optimisations.</summary>
-    All = 99,
-}
+namespace EdgeHub.Onnx;
 
 /// <summary>How a session runs. The defaults suit an edge agent: one intra-op thread, sequential execution, full optimisation.</summary>
 public sealed class OnnxSessionOptions
@@ -23,7 +12,7 @@ public sealed class OnnxSessionOptions
     public bool Sequential { get; set; } = true;
 
     /// <summary>Graph optimisation level applied when the session is created.</summary>
-    public GraphOptimizationLevel Optimization { get; set; } = GraphOptimizationLevel.All;
+    public GraphOptimizationLevel Optimization { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
     /// <summary>
     /// Whether idle intra-op threads spin waiting for work (ORT's default). Off by default: on a small shared edge machine

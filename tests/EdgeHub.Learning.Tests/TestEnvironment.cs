@@ -1,27 +1,11 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using EdgeHub.Testing;
 
 namespace EdgeHub.Learning.Tests;
 
-/// <summary>Points EDGEHUB_ORT_LIBRARY at the repository's cached ORT when the run did not set it, and runs Debian's onnx checker.</summary>
+/// <summary>Runs Debian's onnx checker.</summary>
 internal static class TestEnvironment
 {
-#pragma warning disable CA2255 // Must run before anything touches OrtRuntime.Shared.
-    [ModuleInitializer]
-#pragma warning restore CA2255
-    internal static void Initialize()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("EDGEHUB_ORT_LIBRARY")))
-        {
-            var cached = Path.Combine(RepoPaths.Root, ".cache", "ort", "1.30.0", "libonnxruntime.so.1");
-            if (File.Exists(cached))
-            {
-                Environment.SetEnvironmentVariable("EDGEHUB_ORT_LIBRARY", cached);
-            }
-        }
-    }
-
     /// <summary>onnx.checker.check_model(full_check=True) via /usr/bin/python3; returns (exit code, output).</summary>
     public static (int ExitCode, string Output) CheckOnnx(string modelPath)
     {

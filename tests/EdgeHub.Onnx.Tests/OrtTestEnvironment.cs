@@ -3,41 +3,13 @@ using System.Runtime.CompilerServices;
 
 namespace EdgeHub.Onnx.Tests;
 
-/// <summary>
-/// Points EDGEHUB_ORT_LIBRARY at the repository's cached ORT when the test run did not set it (./edgehub test does),
-/// before anything touches <see cref="OrtRuntime.Shared"/>; and runs the Debian python3-onnx checker.
-/// </summary>
+/// <summary>Runs the Debian python3-onnx checker, and this test assembly as a fresh process for the library-loading probes.</summary>
 internal static class OrtTestEnvironment
 {
     /// <summary>Set in a probe subprocess so the module initializer leaves EDGEHUB_ORT_LIBRARY exactly as the test set it.</summary>
     public const string ProbeMarker = "EDGEHUB_ONNX_TEST_PROBE";
 
     public static string RepoRoot { get; } = FindRepoRoot();
-
-    public static string LibraryPath =>
-        Environment.GetEnvironmentVariable("EDGEHUB_ORT_LIBRARY") is { Length: > 0 } set
-            ? set
-            : Path.Combine(RepoRoot, ".cache", "ort", "1.30.0", "libonnxruntime.so.1");
-
-#pragma warning disable CA2255 // A module initializer is the one place guaranteed to run before any test touches OrtRuntime.Shared.
-    [ModuleInitializer]
-#pragma warning restore CA2255
-    internal static void Initialize()
-    {
-        if (Environment.GetEnvironmentVariable(ProbeMarker) == "1")
-        {
-            return;
-        }
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("EDGEHUB_ORT_LIBRARY")))
-        {
-            var cached = Path.Combine(RepoRoot, ".cache", "ort", "1.30.0", "libonnxruntime.so.1");
-            if (!File.Exists(cached))
-            {
-                throw new InvalidOperationException($"ONNX Runtime not found at {cached}: run ./tools/setup-ort.sh or set EDGEHUB_ORT_LIBRARY");
-            }
-            Environment.SetEnvironmentVariable("EDGEHUB_ORT_LIBRARY", cached);
-        }
-    }
 
     /// <summary>Runs onnx.checker.check_model(full_check=True) with Debian's python3-onnx; returns (exit code, stderr).</summary>
     public static (int ExitCode, string Output) CheckWithPython(string modelPath) =>

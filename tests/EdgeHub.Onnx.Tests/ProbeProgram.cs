@@ -1,8 +1,8 @@
 namespace EdgeHub.Onnx.Tests;
 
 /// <summary>
-/// Entry point when this test assembly is started as a process (the test runner never calls it): <c>probe-ort</c> touches
-/// <see cref="OrtRuntime.Shared"/> in a fresh process, where library resolution has not happened yet, and prints the outcome.
+/// Entry point when this test assembly is started as a process (the test runner never calls it): <c>probe-ort</c> loads ONNX
+/// Runtime in a fresh process, where library resolution has not happened yet, runs a small MLP once, and prints the outcome.
 /// </summary>
 public static class ProbeProgram
 {
@@ -15,10 +15,16 @@ public static class ProbeProgram
         }
         try
         {
-            Console.WriteLine($"loaded {OrtRuntime.Shared.Version}");
+            var weights = TestModels.RandomMlp(3, 8, 4, 3);
+            using var session = OnnxSession.FromBytes(OnnxModelFactory.CreateMlpClassifier(weights, TestModels.Metadata()));
+            using var runner = session.CreateRunner(2);
+            var rows = TestModels.RandomRows(4, 2, weights);
+            runner.Run(rows);
+            var expected = MlpReference.Predict(weights, rows.AsSpan(0, 8), new float[3]);
+            Console.WriteLine($"loaded {OrtLibrary.Version} from {OrtLibrary.LibraryPath}; label {runner.OutputInt64(1, 2)[0]} (reference {expected})");
             return 0;
         }
-        catch (OnnxRuntimeException ex)
+        catch (OnnxInferenceException ex)
         {
             Console.WriteLine(ex.Message);
             return 1;

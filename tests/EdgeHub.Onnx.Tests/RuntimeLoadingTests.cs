@@ -1,162 +1,76 @@
-using EdgeHub.Onnx.Native;
-
 namespace EdgeHub.Onnx.Tests;
 
+/// <summary>
+/// Where the native library comes from: the Microsoft.ML.OnnxRuntime package by default, the file EDGEHUB_ORT_LIBRARY names
+/// otherwise (and then nothing else). Resolution happens once per process, so each case runs in a fresh one.
+/// </summary>
 public sealed class RuntimeLoadingTests
 {
-    [Fact]
-    public void Shared_LoadsOrt130()
-    {
-        Assert.Equal("1.30.0", OrtRuntime.Shared.Version);
-        Assert.Same(OrtRuntime.Shared, OrtRuntime.Shared);
-    }
+    private static readonly string PackageLibrary = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libonnxruntime.so");
 
     [Fact]
-    public void Shared_FreshProcessWithBadVariable_ExitsWithMessageNamingVariable()
-    {
-        var (exitCode, output) = OrtTestEnvironment.RunProbe("/nonexistent/edgehub/libonnxruntime.so.1");
-        Assert.True(exitCode == 1, $"exit {exitCode}: {output}");
-        Assert.Contains("EDGEHUB_ORT_LIBRARY=/nonexistent/edgehub/libonnxruntime.so.1 does not exist", output, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Shared_FreshProcessWithoutVariableOrLibrary_ExitsWithMessageNamingVariable()
+    public void Probe_VariableUnset_LoadsThePackagesLibraryAndRuns()
     {
         var (exitCode, output) = OrtTestEnvironment.RunProbe(null);
-        Assert.True(exitCode == 1, $"exit {exitCode}: {output}");
-        Assert.Contains("EDGEHUB_ORT_LIBRARY is not set", output, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Shared_FreshProcessWithGoodVariable_Loads()
-    {
-        var (exitCode, output) = OrtTestEnvironment.RunProbe(OrtTestEnvironment.LibraryPath);
         Assert.True(exitCode == 0, $"exit {exitCode}: {output}");
-        Assert.Contains("loaded 1.30.0", output, StringComparison.Ordinal);
+        Assert.Contains($"loaded 1.32.0 from {PackageLibrary};", output, StringComparison.Ordinal);
+        AssertLabelMatchesReference(output);
     }
 
     [Fact]
-    public void Load_MissingPath_MessageNamesEnvironmentVariable()
+    public void Probe_VariableNamesACopyElsewhere_ThatCopyIsWhatRuns()
     {
-        var ex = Assert.Throws<OnnxRuntimeException>(() => OrtRuntime.Load("/nonexistent/edgehub/libonnxruntime.so.1"));
-        Assert.Contains("EDGEHUB_ORT_LIBRARY", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("/nonexistent/edgehub/libonnxruntime.so.1", ex.Message, StringComparison.Ordinal);
+        using var dir = new EdgeHub.Testing.TempDir("edgehub-ort-copy");
+        var copy = Path.Combine(dir.Path, "libonnxruntime.so");
+        File.Copy(PackageLibrary, copy);
+        var (exitCode, output) = OrtTestEnvironment.RunProbe(copy);
+        Assert.True(exitCode == 0, $"exit {exitCode}: {output}");
+        // The path is the mapping the kernel reports for ORT's code, so this fails if the package's copy ran instead.
+        Assert.Contains($"loaded 1.32.0 from {copy};", output, StringComparison.Ordinal);
+        AssertLabelMatchesReference(output);
     }
 
     [Fact]
-    public void Resolver_EnvironmentPointsAtMissingFile_DoesNotFallBackAndNamesVariable()
+    public void Probe_VariableNamesMissingFile_OneLineErrorNamingTheSetting()
     {
-        var ex = Assert.Throws<OnnxRuntimeException>(
-            () => OrtLibraryResolver.Load("/nonexistent/libonnxruntime.so.1", AppContext.BaseDirectory, out _));
-        Assert.Contains("EDGEHUB_ORT_LIBRARY=/nonexistent/libonnxruntime.so.1", ex.Message, StringComparison.Ordinal);
+        var (exitCode, output) = OrtTestEnvironment.RunProbe("/nonexistent/edgehub/libonnxruntime.so");
+        Assert.True(exitCode == 1, $"exit {exitCode}: {output}");
+        Assert.Equal(
+            "ONNX Runtime native library not found: EDGEHUB_ORT_LIBRARY=/nonexistent/edgehub/libonnxruntime.so does not exist; point it at a libonnxruntime.so or unset it to use the package's own",
+            output.Trim());
     }
 
     [Fact]
-    public void Resolver_NothingAnywhere_MessageNamesVariableAndFolder()
+    public void Probe_VariableNamesGarbageFile_SaysItCouldNotBeLoaded()
     {
-        var empty = Directory.CreateTempSubdirectory("edgehub-ort-empty-");
-        try
-        {
-            var ex = Assert.Throws<OnnxRuntimeException>(() => OrtLibraryResolver.Load(null, empty.FullName, out _, NothingOnSystemPath));
-            Assert.Contains("EDGEHUB_ORT_LIBRARY is not set", ex.Message, StringComparison.Ordinal);
-            Assert.Contains(empty.FullName, ex.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            empty.Delete(recursive: true);
-        }
-    }
-
-    [Fact]
-    public void Resolver_SystemPath_IsTriedAfterApplicationFolder()
-    {
-        var empty = Directory.CreateTempSubdirectory("edgehub-ort-empty-");
-        try
-        {
-            var tried = new List<string>();
-            var handle = OrtLibraryResolver.Load(null, empty.FullName, out var from, (string name, out nint h) =>
-            {
-                tried.Add(name);
-                h = name == "libonnxruntime.so" ? 42 : 0;
-                return h != 0;
-            });
-            Assert.Equal(42, handle);
-            Assert.Equal("libonnxruntime.so", from);
-            Assert.Equal(["libonnxruntime.so.1", "libonnxruntime.so"], tried);
-        }
-        finally
-        {
-            empty.Delete(recursive: true);
-        }
-    }
-
-    private static bool NothingOnSystemPath(string name, out nint handle)
-    {
-        handle = 0;
-        return false;
-    }
-
-    [Fact]
-    public void Resolver_ApplicationFolder_IsUsedWhenVariableUnset()
-    {
-        var folder = Directory.CreateTempSubdirectory("edgehub-ort-app-");
-        try
-        {
-            File.CreateSymbolicLink(Path.Combine(folder.FullName, "libonnxruntime.so.1"), OrtTestEnvironment.LibraryPath);
-            var handle = OrtLibraryResolver.Load("", folder.FullName, out var from);
-            Assert.NotEqual(0, handle);
-            Assert.Equal(Path.Combine(folder.FullName, "libonnxruntime.so.1"), from);
-            Assert.NotEqual(0, OrtLibraryResolver.GetApiBase(handle, from));
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
-    }
-
-    [Fact]
-    public void Load_LibraryThatIsNotOrt_SaysSoAndNamesVariable()
-    {
-        var notOrt = new[] { "/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libm.so.6" }
-            .First(File.Exists);
-        var ex = Assert.Throws<OnnxRuntimeException>(() => OrtRuntime.Load(notOrt));
-        Assert.Contains("is not ONNX Runtime", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("EDGEHUB_ORT_LIBRARY", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Load_GarbageFile_ReportsLoaderErrorAndNamesVariable()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"edgehub-garbage-{Guid.NewGuid():N}.so");
+        using var dir = new EdgeHub.Testing.TempDir("edgehub-ort-garbage");
+        var path = Path.Combine(dir.Path, "libonnxruntime.so");
         File.WriteAllBytes(path, "definitely not an ELF shared object"u8.ToArray());
-        try
-        {
-            var ex = Assert.Throws<OnnxRuntimeException>(() => OrtRuntime.Load(path));
-            Assert.Contains("could not be loaded", ex.Message, StringComparison.Ordinal);
-            Assert.Contains("EDGEHUB_ORT_LIBRARY", ex.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var (exitCode, output) = OrtTestEnvironment.RunProbe(path);
+        Assert.True(exitCode == 1, $"exit {exitCode}: {output}");
+        Assert.StartsWith($"ONNX Runtime native library could not be loaded from EDGEHUB_ORT_LIBRARY={path}: ", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Load_LibraryOlderThanRequestedApi_SaysTooOldAndNamesVariable()
+    public void Probe_VariableNamesAnotherLibrary_SaysItIsNotOnnxRuntime()
     {
-        // No ORT release has C API 999, so 1.30.0 plays the part of a library too old for what we ask.
-        var ex = Assert.Throws<OnnxRuntimeException>(() => OrtRuntime.Load(OrtTestEnvironment.LibraryPath, 999));
-        Assert.Contains("ONNX Runtime 1.30.0", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("is too old", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("C API version 999", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("EDGEHUB_ORT_LIBRARY", ex.Message, StringComparison.Ordinal);
+        var notOrt = new[] { "/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libm.so.6" }.First(File.Exists);
+        var (exitCode, output) = OrtTestEnvironment.RunProbe(notOrt);
+        Assert.True(exitCode == 1, $"exit {exitCode}: {output}");
+        Assert.Contains($"EDGEHUB_ORT_LIBRARY={notOrt} is not ONNX Runtime (it exports no OrtGetApiBase)", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Load_ExplicitRealLibrary_ReportsVersion()
+    public void Version_InThisProcess_IsThePackages()
     {
-        var runtime = OrtRuntime.Load(OrtTestEnvironment.LibraryPath);
-        Assert.Equal("1.30.0", runtime.Version);
-        Assert.Equal(OrtTestEnvironment.LibraryPath, runtime.LibraryPath);
+        Assert.Equal("1.32.0", OrtLibrary.Version);
+        Assert.True(File.Exists(OrtLibrary.LibraryPath), OrtLibrary.LibraryPath);
+    }
+
+    private static void AssertLabelMatchesReference(string output)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(output, @"label (\d+) \(reference (\d+)\)");
+        Assert.True(match.Success, output);
+        Assert.Equal(match.Groups[2].Value, match.Groups[1].Value);
     }
 }

@@ -51,9 +51,9 @@ public sealed class LoadedModel : IDisposable
         OnnxSession session;
         try
         {
-            session = OnnxSession.FromBytes(bytes, new OnnxSessionOptions());
+            session = OnnxSession.FromBytes(bytes, new OnnxSessionOptions(), $"model {assignment.ModelVersion}");
         }
-        catch (Exception ex) when (ex is OnnxRuntimeException or ArgumentException or DllNotFoundException or InvalidOperationException)
+        catch (Exception ex) when (ex is OnnxInferenceException or ArgumentException or DllNotFoundException or InvalidOperationException)
         {
             throw new ModelRejectedException($"model {assignment.ModelVersion} refused: ONNX Runtime could not load it: {ex.Message}", ex);
         }
@@ -103,7 +103,7 @@ public sealed class LoadedModel : IDisposable
     }
 
     /// <summary>Runs <paramref name="batch"/> rows of features; writes <c>batch × 6</c> probabilities.</summary>
-    /// <exception cref="OnnxRuntimeException">ORT failed.</exception>
+    /// <exception cref="OnnxInferenceException">ORT failed.</exception>
     public void Run(ReadOnlySpan<float> features, int batch, Span<float> probabilities)
     {
         features[..(batch * FeatureSchema.Count)].CopyTo(_runner.Input(batch));

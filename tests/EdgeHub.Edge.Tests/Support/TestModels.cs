@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using EdgeHub.Contracts;
 using EdgeHub.Onnx;
@@ -18,19 +17,6 @@ public static class TestModels
 
     /// <summary>Public PEM of <see cref="HubKey"/>.</summary>
     public static string HubPublicPem { get; } = ModelSignature.ExportPublicKeyPem(HubKey);
-
-    [ModuleInitializer]
-    internal static void UseRepoOrt()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("EDGEHUB_ORT_LIBRARY")))
-        {
-            var path = Path.Combine(RepoPaths.Root, ".cache", "ort", "1.30.0", "libonnxruntime.so.1");
-            if (File.Exists(path))
-            {
-                Environment.SetEnvironmentVariable("EDGEHUB_ORT_LIBRARY", path);
-            }
-        }
-    }
 
     /// <summary>ONNX bytes of the rule model; <paramref name="bias"/> shifts the normal logit (a different but similar model).</summary>
     public static byte[] RuleModel(string version, float bias = 0, string schemaId = FeatureSchema.Id)

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using EdgeHub.Contracts;
 using EdgeHub.Onnx;
@@ -14,21 +13,6 @@ public static class SignedModels
 
     /// <summary>Public PEM of <see cref="HubKey"/>.</summary>
     public static string HubPublicPem { get; } = ModelSignature.ExportPublicKeyPem(HubKey);
-
-#pragma warning disable CA2255 // Must run before anything touches the ORT runtime.
-    [ModuleInitializer]
-#pragma warning restore CA2255
-    internal static void UseRepoOrt()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("EDGEHUB_ORT_LIBRARY")))
-        {
-            var path = Path.Combine(RepoPaths.Root, ".cache", "ort", "1.30.0", "libonnxruntime.so.1");
-            if (File.Exists(path))
-            {
-                Environment.SetEnvironmentVariable("EDGEHUB_ORT_LIBRARY", path);
-            }
-        }
-    }
 
     /// <summary>
     /// ONNX bytes of a small model that mostly answers "normal"; <paramref name="bias"/> makes versions differ;

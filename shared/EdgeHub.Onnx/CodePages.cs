@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace EdgeHub.Onnx.Native;
+namespace EdgeHub.Onnx;
 
 /// <summary>
 /// Gives back the resident code pages of a loaded native library (Linux). Creating an ORT session touches most of
-/// libonnxruntime's 36 MB of code (every CPU kernel registers, graph optimisers run) and the kernel maps it in 64 KB
+/// libonnxruntime's ~34 MB of code (every CPU kernel registers, graph optimisers run) and the kernel maps it in 64 KB
 /// chunks: ~20 MB stays resident for a process that afterwards runs a few small kernels. Dropping the mapping's pages
 /// (<c>madvise(MADV_DONTNEED)</c>) is safe for executable pages read straight from the file: the next call into a
 /// dropped page maps it again from the page cache (a minor fault), so only the code actually used returns.
@@ -15,6 +15,35 @@ namespace EdgeHub.Onnx.Native;
 internal static partial class CodePages
 {
     private const int MadvDontNeed = 4;
+    private static long _ortBytesReleased;
+
+    /// <summary>Resident ORT code bytes given back after session loads so far, in this process.</summary>
+    public static long OrtBytesReleased => Interlocked.Read(ref _ortBytesReleased);
+
+    /// <summary>Drops ORT's resident code pages after a session was created (~20 MB that loading touched and runs do not use).</summary>
+    public static long ReleaseOrtLoadTimePages()
+    {
+        var released = Release(OrtLibrary.CodeAddress);
+        Interlocked.Add(ref _ortBytesReleased, released);
+        return released;
+    }
+
+    /// <summary>The file mapped at <paramref name="codeAddress"/> (from /proc/self/smaps), or null where that cannot be told.</summary>
+    public static string? PathOf(nint codeAddress)
+    {
+        if (!OperatingSystem.IsLinux() || codeAddress == 0)
+        {
+            return null;
+        }
+        try
+        {
+            return ReadMappings("/proc/self/smaps").Find(m => (ulong)codeAddress >= m.Start && (ulong)codeAddress < m.End).Path;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// Drops the resident pages of the clean executable mappings of the file that contains <paramref name="codeAddress"/>;
