@@ -14,7 +14,6 @@ while [ $# -gt 0 ]; do
 done
 
 "$ROOT/tools/install-test-deps.sh"
-export EDGEHUB_ORT_LIBRARY="${EDGEHUB_ORT_LIBRARY:-$("$ROOT/tools/setup-ort.sh")}"
 export EDGEHUB_NODE_MODULES="$ROOT/.cache/node/node_modules"
 if [ -z "${EDGEHUB_MITDB:-}" ] && [ -d "$ROOT/../shared/data/mitdb" ]; then
   export EDGEHUB_MITDB="$(cd "$ROOT/../shared/data/mitdb" && pwd)"
