@@ -6,9 +6,10 @@ using EdgeHub.Mqtt;
 namespace EdgeHub.Bench;
 
 /// <summary>
-/// <c>./edgehub bench mqtt</c>: our broker beside mosquitto on loopback, same load generator, same limits (in-flight
-/// window, queue length, no persistence). Fan-in (many publishers → one subscriber) at QoS 0/1 with 256 B and 4 KB
-/// payloads, fan-out (one publisher → many subscribers), and broker RSS with 10,000 idle clients.
+/// <c>./edgehub bench mqtt</c>: our broker beside mosquitto and MQTTnet 5's server on loopback, each in its own process,
+/// same load generator, same limits (queue length, no persistence; in-flight window where the broker has the setting).
+/// Fan-in (many publishers → one subscriber) at QoS 0/1 with 256 B and 4 KB payloads, fan-out (one publisher → many
+/// subscribers), broker CPU per relayed message, and broker RSS with 10,000 idle clients.
 /// </summary>
 public static class MqttBench
 {
@@ -16,6 +17,7 @@ public static class MqttBench
 
     private const ushort Inflight = 100;
     private const int Queued = 10_000;
+    private static readonly BenchBrokerKind[] Brokers = [BenchBrokerKind.Ours, BenchBrokerKind.Mosquitto, BenchBrokerKind.MqttNet];
 
     /// <summary>Runs the benchmark; options: --duration SECONDS (5), --rounds N (2, best kept), --publishers N (8), --subscribers N (16), --idle-clients N (10000), --case TEXT (only cases whose name contains it).</summary>
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
@@ -35,10 +37,10 @@ public static class MqttBench
             new("fan-out qos0 256B", false, MqttQos.AtMostOnce, 256),
             new("fan-out qos1 256B", false, MqttQos.AtLeastOnce, 256),
         ];
-        Console.WriteLine($"MQTT relay: {publishers} publishers -> 1 subscriber (fan-in), 1 publisher -> {subscribers} subscribers (fan-out); best of {rounds} x {duration.TotalSeconds:0}s; MQTT 5 raw load generator; in-flight {Inflight}, queue {Queued}, persistence off (both brokers)");
-        Console.WriteLine($"{"case",-20} {"edgehub msg/s",14} {"mosquitto msg/s",16} {"ratio",7} {"edgehub cpu",12} {"mosquitto cpu",13}  (broker CPU us per relayed msg)");
+        Console.WriteLine($"MQTT relay: {publishers} publishers -> 1 subscriber (fan-in), 1 publisher -> {subscribers} subscribers (fan-out); best of {rounds} x {duration.TotalSeconds:0}s; MQTT 5 raw load generator; queue {Queued}, persistence off (all three brokers); in-flight {Inflight} (ours, mosquitto; MQTTnet has no such setting)");
+        Console.WriteLine($"{"case",-18} {"edgehub/s",10} {"mosquitto/s",11} {"mqttnet/s",10} {"vs mosq",7} {"vs mqttnet",10}  {"cpu: edgehub",12} {"mosquitto",9} {"mqttnet",8} (broker CPU us per relayed msg)");
         var results = new JsonArray();
-        var minRatio = double.MaxValue;
+        double minRatio = double.MaxValue, minRatioMqttNet = double.MaxValue;
         var only = Array.IndexOf(args, "--case") is var ci and >= 0 && ci + 1 < args.Length ? args[ci + 1] : null;
         foreach (var c in cases)
         {
@@ -48,35 +50,44 @@ public static class MqttBench
             }
             // Alternate the brokers and keep each one's best round: the machine is shared, so a round can lose its CPU.
             // CPU per relayed message is reported too: on a loaded machine it is steadier than the rate.
-            double ours = 0, mosquitto = 0, oursCpu = double.MaxValue, mosquittoCpu = double.MaxValue;
+            var rate = new double[Brokers.Length];
+            var cpu = new double[Brokers.Length];
+            Array.Fill(cpu, double.MaxValue);
             for (var r = 0; r < rounds; r++)
             {
-                var (rate, cpu) = await MeasureAsync(c, ours: true, publishers, subscribers, duration, ct).ConfigureAwait(false);
-                ours = Math.Max(ours, rate);
-                oursCpu = Math.Min(oursCpu, cpu);
-                (rate, cpu) = await MeasureAsync(c, ours: false, publishers, subscribers, duration, ct).ConfigureAwait(false);
-                mosquitto = Math.Max(mosquitto, rate);
-                mosquittoCpu = Math.Min(mosquittoCpu, cpu);
+                for (var b = 0; b < Brokers.Length; b++)
+                {
+                    var (rateNow, cpuNow) = await MeasureAsync(c, Brokers[b], publishers, subscribers, duration, ct).ConfigureAwait(false);
+                    rate[b] = Math.Max(rate[b], rateNow);
+                    cpu[b] = Math.Min(cpu[b], cpuNow);
+                }
             }
-            var ratio = mosquitto > 0 ? ours / mosquitto : 0;
+            var ratio = rate[1] > 0 ? rate[0] / rate[1] : 0;
+            var ratioMqttNet = rate[2] > 0 ? rate[0] / rate[2] : 0;
             minRatio = Math.Min(minRatio, ratio);
-            Console.WriteLine($"{c.Name,-20} {ours,14:N0} {mosquitto,16:N0} {ratio,7:0.00} {oursCpu,12:0.00} {mosquittoCpu,13:0.00}");
+            minRatioMqttNet = Math.Min(minRatioMqttNet, ratioMqttNet);
+            Console.WriteLine($"{c.Name,-18} {rate[0],10:N0} {rate[1],11:N0} {rate[2],10:N0} {ratio,7:0.00} {ratioMqttNet,10:0.00}  {cpu[0],12:0.00} {cpu[1],9:0.00} {cpu[2],8:0.00}");
             results.Add(new JsonObject
             {
-                ["case"] = c.Name, ["ours"] = Math.Round(ours), ["mosquitto"] = Math.Round(mosquitto), ["ratio"] = Math.Round(ratio, 3),
-                ["cpu_us_per_msg"] = new JsonObject { ["ours"] = Math.Round(oursCpu, 2), ["mosquitto"] = Math.Round(mosquittoCpu, 2) },
+                ["case"] = c.Name, ["ours"] = Math.Round(rate[0]), ["mosquitto"] = Math.Round(rate[1]), ["mqttnet"] = Math.Round(rate[2]),
+                ["ratio"] = Math.Round(ratio, 3), ["ratio_mqttnet"] = Math.Round(ratioMqttNet, 3),
+                ["cpu_us_per_msg"] = new JsonObject { ["ours"] = Math.Round(cpu[0], 2), ["mosquitto"] = Math.Round(cpu[1], 2), ["mqttnet"] = Math.Round(cpu[2], 2) },
             });
         }
-        var rssOurs = await IdleRssAsync(true, idleClients, ct).ConfigureAwait(false);
-        var rssMosquitto = await IdleRssAsync(false, idleClients, ct).ConfigureAwait(false);
-        Console.WriteLine($"broker RSS with {idleClients:N0} idle clients: edgehub {rssOurs:0.0} MB, mosquitto {rssMosquitto:0.0} MB (target <= 200 MB)");
+        var rss = new double[Brokers.Length];
+        for (var b = 0; b < Brokers.Length; b++)
+        {
+            rss[b] = await IdleRssAsync(Brokers[b], idleClients, ct).ConfigureAwait(false);
+        }
+        Console.WriteLine($"broker RSS with {idleClients:N0} idle clients: edgehub {rss[0]:0.0} MB, mosquitto {rss[1]:0.0} MB, mqttnet {rss[2]:0.0} MB (target <= 200 MB; edgehub/mqttnet {rss[0] / rss[2]:0.00})");
         var json = new JsonObject
         {
             ["bench"] = "mqtt",
             ["cases"] = results,
             ["min_ratio"] = Math.Round(minRatio, 3),
+            ["min_ratio_mqttnet"] = Math.Round(minRatioMqttNet, 3),
             ["idle_clients"] = idleClients,
-            ["rss_mb_idle"] = new JsonObject { ["ours"] = Math.Round(rssOurs, 1), ["mosquitto"] = Math.Round(rssMosquitto, 1) },
+            ["rss_mb_idle"] = new JsonObject { ["ours"] = Math.Round(rss[0], 1), ["mosquitto"] = Math.Round(rss[1], 1), ["mqttnet"] = Math.Round(rss[2], 1) },
         };
         BenchResult.Write("mqtt", json, Console.Out);
         return 0;
@@ -97,11 +108,9 @@ public static class MqttBench
     }
 
     /// <summary>Relayed messages per second and broker CPU microseconds per relayed message (-1 when unknown).</summary>
-    private static async Task<(double Rate, double CpuMicros)> MeasureAsync(Case c, bool ours, int publisherCount, int subscriberCount, TimeSpan duration, CancellationToken ct)
+    private static async Task<(double Rate, double CpuMicros)> MeasureAsync(Case c, BenchBrokerKind kind, int publisherCount, int subscriberCount, TimeSpan duration, CancellationToken ct)
     {
-        await using var broker = ours
-            ? await BenchBroker.StartOursAsync(Inflight, Queued, ct).ConfigureAwait(false)
-            : await BenchBroker.StartMosquittoAsync(Inflight, Queued, ct).ConfigureAwait(false);
+        await using var broker = await BenchBroker.StartAsync(kind, Inflight, Queued, ct).ConfigureAwait(false);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var subs = c.FanIn ? 1 : subscriberCount;
         var pubs = c.FanIn ? publisherCount : 1;
@@ -180,11 +189,9 @@ public static class MqttBench
         }
     }
 
-    private static async Task<double> IdleRssAsync(bool ours, int clients, CancellationToken ct)
+    private static async Task<double> IdleRssAsync(BenchBrokerKind kind, int clients, CancellationToken ct)
     {
-        await using var broker = ours
-            ? await BenchBroker.StartOursAsync(Inflight, Queued, ct).ConfigureAwait(false)
-            : await BenchBroker.StartMosquittoAsync(Inflight, Queued, ct).ConfigureAwait(false);
+        await using var broker = await BenchBroker.StartAsync(kind, Inflight, Queued, ct).ConfigureAwait(false);
         var connections = new List<MqttLoadConnection>(clients);
         try
         {

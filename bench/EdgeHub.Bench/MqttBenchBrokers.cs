@@ -7,7 +7,18 @@ using EdgeHub.Mqtt;
 
 namespace EdgeHub.Bench;
 
-/// <summary>A broker under test: ours as its own process (<c>edgehub broker</c>) or mosquitto, with the same limits.</summary>
+/// <summary>The brokers bench mqtt measures side by side.</summary>
+internal enum BenchBrokerKind
+{
+    Ours,
+    Mosquitto,
+    MqttNet,
+}
+
+/// <summary>
+/// A broker under test, each in its own process with the same limits: ours (<c>edgehub broker</c>), mosquitto, or
+/// MQTTnet 5's server (<c>EdgeHub.Bench.MqttNetBroker</c>, built beside the bench).
+/// </summary>
 internal sealed class BenchBroker : IAsyncDisposable
 {
     private readonly Process? _process;
@@ -56,6 +67,39 @@ internal sealed class BenchBroker : IAsyncDisposable
         // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15 (clock ticks, 100 Hz on Linux).
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    public static Task<BenchBroker> StartAsync(BenchBrokerKind kind, ushort inflight, int queued, CancellationToken ct) => kind switch
+    {
+        BenchBrokerKind.Ours => StartOursAsync(inflight, queued, ct),
+        BenchBrokerKind.Mosquitto => StartMosquittoAsync(inflight, queued, ct),
+        _ => StartMqttNetAsync(queued, ct),
+    };
+
+    /// <summary>
+    /// MQTTnet's server in a process of its own, with workstation GC like ours. It has no outbound in-flight setting, so
+    /// only the queue limit is passed.
+    /// </summary>
+    public static async Task<BenchBroker> StartMqttNetAsync(int queued, CancellationToken ct)
+    {
+        var host = Path.Combine(AppContext.BaseDirectory, "EdgeHub.Bench.MqttNetBroker.dll");
+        if (!File.Exists(host))
+        {
+            throw new InvalidOperationException($"MQTTnet broker host not found at {host}: build bench/EdgeHub.Bench (it references EdgeHub.Bench.MqttNetBroker)");
+        }
+        var dir = Directory.CreateTempSubdirectory("edgehub-bench-mqttnet-").FullName;
+        var port = FreePort();
+        var psi = new ProcessStartInfo("dotnet", [host, "--port", port.ToString(CultureInfo.InvariantCulture), "--queue", queued.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["DOTNET_gcServer"] = "0";
+        var process = Process.Start(psi)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await WaitForPortAsync(port, process, ct).ConfigureAwait(false);
+        return new BenchBroker("mqttnet", port, process, null, dir);
     }
 
     public static async Task<BenchBroker> StartOursAsync(ushort inflight, int queued, CancellationToken ct)

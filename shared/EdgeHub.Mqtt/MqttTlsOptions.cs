@@ -20,7 +20,8 @@ public sealed class MqttTlsOptions
     /// <summary>Allowed protocol versions.</summary>
     public SslProtocols EnabledProtocols { get; set; } = SslProtocols.Tls12 | SslProtocols.Tls13;
 
-    internal SslClientAuthenticationOptions ToSslOptions(string host)
+    /// <summary>These settings as SslStream options (also what the simulator hands MQTTnet's client, so both validate alike).</summary>
+    public SslClientAuthenticationOptions ToSslOptions(string host)
     {
         var trusted = new X509Certificate2Collection();
         if (TrustedCertificates != null)

@@ -160,7 +160,7 @@ public sealed partial class Fleet
         ValueTask pending;
         try
         {
-            pending = device.Connection!.Client.PublishAsync(device.Topic, buffer.AsMemory(0, length), _options.Qos, retain: false, CancellationToken.None);
+            pending = device.Connection!.PublishAsync(device.Topic, buffer.AsMemory(0, length), _options.Qos);
         }
         catch (Exception ex) when (ex is MqttException or InvalidOperationException or ObjectDisposedException)
         {

@@ -79,22 +79,12 @@ public sealed partial class Fleet : IAsyncDisposable
         Truth = new GroundTruth(o.Start ?? DateTimeOffset.UtcNow, ids, truths);
         var perConnection = o.DevicesPerConnection;
         _connections = new DeviceConnection[(o.Devices + perConnection - 1) / perConnection];
+        var endpoint = new DeviceEndpoint(o);
         for (var c = 0; c < _connections.Length; c++)
         {
             var group = _devices.AsSpan(c * perConnection, Math.Min(perConnection, o.Devices - (c * perConnection))).ToArray();
-            var clientOptions = new MqttClientOptions
-            {
-                Host = o.BrokerHost,
-                Port = o.BrokerPort,
-                ClientId = perConnection == 1 ? $"{o.ClientIdPrefix}-{group[0].DeviceId}" : $"{o.ClientIdPrefix}-mux-{c + 1:D5}",
-                ProtocolVersion = o.ProtocolVersion,
-                KeepAliveSeconds = 60,
-                AutoReconnect = true,
-                Tls = o.Tls,
-                Username = o.DevicePassword is null ? null : group[0].DeviceId,
-                Password = o.DevicePassword?.Invoke(group[0].DeviceId),
-            };
-            _connections[c] = new DeviceConnection(clientOptions, group, Stats, o.MeasureFeedback, _loggerFactory.CreateLogger("EdgeHub.Simulator.Device"));
+            var clientId = perConnection == 1 ? $"{o.ClientIdPrefix}-{group[0].DeviceId}" : $"{o.ClientIdPrefix}-mux-{c + 1:D5}";
+            _connections[c] = new DeviceConnection(endpoint, clientId, group, Stats, o.MeasureFeedback, _loggerFactory.CreateLogger("EdgeHub.Simulator.Device"));
         }
     }
 
@@ -271,9 +261,9 @@ public sealed partial class Fleet : IAsyncDisposable
                 {
                     await connection.DisposeAsync().ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is MqttException or IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+                catch (Exception ex) when (DeviceConnection.IsConnectionFault(ex))
                 {
-                    Log.CloseFailed(_logger, connection.Client.ClientId, ex.Message);
+                    Log.CloseFailed(_logger, connection.ClientId, ex.Message);
                 }
                 finally
                 {
