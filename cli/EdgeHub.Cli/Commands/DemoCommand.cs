@@ -16,9 +16,13 @@ internal static class DemoCommand
         {
             Description = "secure profile: private CA in DATA/pki, TLS only on the brokers and the hub API, per-client logins and ACLs",
         };
+        var seedRecords = new Option<string?>("--seed-records")
+        {
+            Description = "folder of annotated WFDB records (e.g. ../shared/data/mitdb) added to each region's seed dataset as real patients",
+        };
         var command = new Command("demo", "hub + one edge per region + simulated fleet + clinician bot; the learning loop closes")
         {
-            devices, duration, data, seed, secure,
+            devices, duration, data, seed, secure, seedRecords,
         };
         command.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
@@ -34,7 +38,8 @@ internal static class DemoCommand
                 throw new ArgumentException($"--duration must be positive, got {seconds}");
             }
 
-            var options = new DemoOptions(n, seconds is { } s ? TimeSpan.FromSeconds(s) : null, result.GetValue(data)!, result.GetValue(seed), result.GetValue(secure));
+            var options = new DemoOptions(n, seconds is { } s ? TimeSpan.FromSeconds(s) : null, result.GetValue(data)!, result.GetValue(seed), result.GetValue(secure),
+                result.GetValue(seedRecords));
             await using var runner = new DemoRunner(options, Console.Out);
             return await runner.RunAsync(ct).ConfigureAwait(false);
         });

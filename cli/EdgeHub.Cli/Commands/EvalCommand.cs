@@ -42,7 +42,7 @@ internal static class EvalCommand
                 return Task.FromResult(1);
             }
         });
-        return new Command("eval", "score beat detection like WFDB bxb") { qrs };
+        return new Command("eval", "score beat detection like WFDB bxb, rhythm alerts like EC57 / epicmp") { qrs, EvalRhythmCommand.Create() };
     }
 
     private static int Run(DirectoryInfo dir, double startSeconds, string? signal, double windowMs, CancellationToken ct)

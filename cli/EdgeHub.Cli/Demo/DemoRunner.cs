@@ -9,6 +9,7 @@ using EdgeHub.Edge;
 using EdgeHub.Edge.Hosting;
 using EdgeHub.Hub.Hosting;
 using EdgeHub.Hub.Options;
+using EdgeHub.Learning.Data;
 using EdgeHub.Mqtt;
 using EdgeHub.Simulator;
 using Microsoft.AspNetCore.Builder;
@@ -86,9 +87,10 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
         };
         _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", operatorToken);
 
+        var records = DemoSeed.RealPatients(options.SeedRecords, output, ct);
         foreach (var region in DemoOptions.Regions)
         {
-            await UploadSeedAsync(region, ct).ConfigureAwait(false);
+            await UploadSeedAsync(region, records, ct).ConfigureAwait(false);
         }
 
         var publicKey = _hub.Services.GetRequiredService<ECDsa>().ExportSubjectPublicKeyInfoPem();
@@ -164,9 +166,9 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output) : IAsyn
 
     private static string EdgeIdOf(string region) => $"edge-{region}-1";
 
-    private async Task UploadSeedAsync(string region, CancellationToken ct)
+    private async Task UploadSeedAsync(string region, IReadOnlyList<SeedWindows> records, CancellationToken ct)
     {
-        var (bytes, rows) = DemoSeed.Build(region, devicesPerClass: 60, secondsPerDevice: 30, seed: options.Seed + region.GetHashCode(StringComparison.Ordinal));
+        var (bytes, rows) = DemoSeed.Build(region, devicesPerClass: 60, secondsPerDevice: 30, seed: options.Seed + region.GetHashCode(StringComparison.Ordinal), records);
         using var content = new ByteArrayContent(bytes);
         content.Headers.ContentType = new MediaTypeHeaderValue(ContentTypes.Parquet);
         using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/deltas/{region}/{DemoSeed.EdgeId(region)}/1") { Content = content };

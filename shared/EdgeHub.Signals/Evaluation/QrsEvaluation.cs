@@ -79,7 +79,9 @@ public static class QrsEvaluation
         return new QrsRecordResult(record.Name, name, score, data.Length, clock.Elapsed, maxDelay / record.SampleRate);
     }
 
-    private static int SelectSignal(WfdbRecord record, string? signal)
+    /// <summary>The signal to analyse: a description (MLII), an index, or null for the first MLII signal, else signal 0.</summary>
+    /// <exception cref="ArgumentException">No such signal.</exception>
+    public static int SelectSignal(WfdbRecord record, string? signal)
     {
         if (string.IsNullOrEmpty(signal))
         {
