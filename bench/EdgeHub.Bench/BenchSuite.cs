@@ -20,6 +20,7 @@ public static class BenchSuite
         new("pipeline", "20,000 frames/s; p99 ≤ 10 ms at 5,000/s; ≤ 300 MB at 10,000 devices", PipelineBench.RunAsync),
         new("retrain", "full retrain on the same rows", RetrainBench.RunAsync),
         new("hub", "DatasetStore commits without the hub", HubBench.RunAsync),
+        new("store", "the SQLite edge store (shipping), same records and batches", StoreBench.RunAsync),
     ];
 
     private static ParquetBenchOptions ParquetOptions(string[] args)
@@ -51,6 +52,14 @@ public static class BenchSuite
         return fallback;
     }
 
+    /// <summary>Reads a required string option such as <c>--dir /tmp/x</c>.</summary>
+    public static string StringArg(string[] args, string name)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{name} is required");
+    }
+
     /// <summary>Runs one benchmark by name, or all of them followed by the Markdown summary, or (<c>summary</c>) only the summary.</summary>
     public static async Task<int> RunAsync(string name, string[] args, TextWriter output, CancellationToken ct)
     {
@@ -75,6 +84,12 @@ public static class BenchSuite
             var summary = BenchSummary.Write(output);
             output.WriteLine($"summary: {summary}");
             return failures == 0 ? 0 : 1;
+        }
+
+        if (name == "store-child")
+        {
+            // The kill audit's child process (StoreKillAudit), not a benchmark of its own.
+            return StoreKillAudit.RunChild(StringArg(args, "--store"), StringArg(args, "--dir"), IntArg(args, "--max-keys", int.MaxValue), output);
         }
 
         if (name == "summary")
