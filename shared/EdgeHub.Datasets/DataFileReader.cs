@@ -11,7 +11,7 @@ internal static class DataFileReader
         var offset = 0;
         foreach (var f in files)
         {
-            using var reader = ParquetReader.Open(Path.Combine(tablePath, f.Path));
+            using var reader = ParquetReader.Open(DataPaths.Resolve(tablePath, f.Path));
             var names = new List<string>();
             foreach (var field in schema.Fields)
                 if (reader.Schema.IndexOf(field.Name) >= 0) names.Add(field.Name);

@@ -80,6 +80,8 @@ public sealed class DatasetStore
         return table.CommitValidated(parquetBytes.ToArray(), manifest, stats!);
     }
 
+    internal DatasetStoreOptions Options => _options;
+
     private DeltaTable Table(string region)
     {
         if (!DeltaValidation.IsSafeId(region)) throw new ArgumentException($"region '{region}' is invalid: use letters, digits, '.', '_' or '-'", nameof(region));

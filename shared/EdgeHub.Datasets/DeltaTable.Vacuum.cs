@@ -14,6 +14,7 @@ public sealed partial class DeltaTable
         Refresh();
         var cutoff = _options.Clock.GetUtcNow() - retention;
         var deleted = new List<string>();
+        var branchRefs = BranchReferencedFiles();
         HashSet<string> live;
         Dictionary<string, long> tombstones;
         lock (_sync)
@@ -25,6 +26,7 @@ public sealed partial class DeltaTable
         {
             var name = Path.GetFileName(file);
             if (live.Contains(name)) continue;
+            if (branchRefs.Contains(Path.GetFullPath(file))) continue; // branches share main's files without copies
             var when = tombstones.TryGetValue(name, out var ms)
                 ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
                 : new DateTimeOffset(File.GetLastWriteTimeUtc(file), TimeSpan.Zero);

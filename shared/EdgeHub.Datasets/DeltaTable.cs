@@ -84,7 +84,9 @@ public sealed partial class DeltaTable
             if (version is null || version == _state.Version) return _state.ToSnapshot();
             if (version < 0 || version > _state.Version)
                 throw new ArgumentOutOfRangeException(nameof(version), version, $"table {Region} has versions 0..{_state.Version}");
-            return Replay(version.Value).ToSnapshot();
+            var old = Replay(version.Value).ToSnapshot();
+            ThrowIfErased(old);
+            return old;
         }
     }
 

@@ -25,6 +25,8 @@ internal sealed class CommitActions
     public List<(string Path, long Deletion)> Removes = [];
     public List<TxnAction> Txns = [];
     public Lineage? Lineage;
+    /// <summary>Raw JSON object of a branch, merge or erasure commit, kept under commitInfo "edgehubOp".</summary>
+    public string? Annotation;
 
     /// <summary>Serialises as newline-delimited JSON, commitInfo first (as Spark writes it).</summary>
     public byte[] ToJsonLines()
@@ -59,6 +61,11 @@ internal sealed class CommitActions
                 w.WriteNumber("rows", l.Rows);
                 w.WriteString("sha256", l.Sha256);
                 w.WriteEndObject();
+            }
+            if (Annotation is not null)
+            {
+                w.WritePropertyName("edgehubOp");
+                w.WriteRawValue(Annotation);
             }
             w.WriteEndObject();
         });
@@ -157,6 +164,7 @@ internal sealed class CommitActions
                 if (v.TryGetProperty("edgehub", out var l))
                     c.Lineage = new Lineage(l.GetProperty("deltaId").GetString()!, l.GetProperty("edgeId").GetString()!,
                         l.GetProperty("sequence").GetInt64(), l.GetProperty("rows").GetInt64(), l.GetProperty("sha256").GetString()!);
+                if (v.TryGetProperty("edgehubOp", out var an)) c.Annotation = an.GetRawText();
                 break;
             case "protocol":
                 c.MinReader = v.GetProperty("minReaderVersion").GetInt32();
