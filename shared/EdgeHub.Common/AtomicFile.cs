@@ -67,6 +67,12 @@ public static class AtomicFile
         return true;
     }
 
+    /// <summary>
+    /// Gives the finished file <paramref name="existing"/> a second name <paramref name="newName"/> (a hard link: no copy) only
+    /// if that name is free; false when it exists.
+    /// </summary>
+    public static bool TryLink(string existing, string newName) => NativeLink.TryCreateExclusive(existing, newName);
+
     private static string WriteTemp(string path, ReadOnlySpan<byte> content, AtomicFileOptions options)
     {
         var temp = TempPathFor(path);

@@ -1,3 +1,4 @@
+using EdgeHub.Common;
 using EdgeHub.Datasets.Log;
 
 namespace EdgeHub.Datasets;
@@ -103,7 +104,7 @@ public sealed partial class DatasetBranches
         if (Path.GetDirectoryName(full) != Path.GetFullPath(src.TablePath).TrimEnd('/')) return DataPaths.For(target.TablePath, full);
         var name = Path.GetFileName(full);
         var dest = Path.Combine(target.TablePath, name);
-        if (!File.Exists(dest) && !NativeLink.TryCreateExclusive(full, dest) && !File.Exists(dest))
+        if (!File.Exists(dest) && !AtomicFile.TryLink(full, dest) && !File.Exists(dest))
             throw new DatasetException($"could not link {full} into {target.TablePath}");
         return name;
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using EdgeHub.Datasets.Log;
+using EdgeHub.Common;
 
 namespace EdgeHub.Datasets;
 
@@ -234,8 +235,6 @@ public sealed partial class DatasetBranches
     private void WriteMeta(string region, BranchMeta meta)
     {
         var file = Path.Combine(BranchPath(region, meta.Name), MetaFile);
-        var tmp = file + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(meta));
-        File.Move(tmp, file, overwrite: true);
+        AtomicFile.Write(file, JsonSerializer.SerializeToUtf8Bytes(meta));
     }
 }

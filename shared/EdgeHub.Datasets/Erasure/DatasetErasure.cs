@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeHub.Datasets.Log;
+using EdgeHub.Common;
 
 namespace EdgeHub.Datasets;
 
@@ -104,9 +105,7 @@ public sealed class DatasetErasure(DatasetStore store, DatasetBranches branches)
         var arr = new JsonArray();
         foreach (var f in files) arr.Add(f);
         list.Add(new JsonObject { ["erasureId"] = id, ["files"] = arr });
-        var tmp = t.ErasedRegistryPath + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllText(tmp, list.ToJsonString());
-        File.Move(tmp, t.ErasedRegistryPath, overwrite: true);
+        AtomicFile.WriteText(t.ErasedRegistryPath, list.ToJsonString());
     }
 
     /// <summary>Cuts erased files' add stats to the row count, marks the commits that held them, replaces old checkpoints.</summary>
@@ -143,9 +142,7 @@ public sealed class DatasetErasure(DatasetStore store, DatasetBranches branches)
             }
             if (liveSet.Overlaps(erased)) marked.Add(v);
             if (!touched) continue;
-            var tmp = file + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            File.WriteAllText(tmp, string.Join('\n', lines));
-            File.Move(tmp, file, overwrite: true);
+            AtomicFile.WriteText(file, string.Join('\n', lines));
             scrubbed++;
         }
         var removedCheckpoints = 0;
